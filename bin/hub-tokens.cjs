@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+"use strict";
+require("node:module").enableCompileCache?.();
+require("../dist/main.cjs").run("tokens", process.argv.slice(2));

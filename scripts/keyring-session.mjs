@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// A private D-Bus session with (or without) a real Secret Service, for tests, the benchmark and the demo.
+// Nothing here touches the user's own keyring: the bus, the runtime dir and the keyring files are all temp.
+//
+//   modes: "unlocked" — gnome-keyring-daemon with a login keyring unlocked by a password
+//          "locked"   — the same keyring, daemon restarted without the password (every unlock is refused:
+//                       the bus has no prompter, exactly as on a headless machine)
+//          "no-service" — a session bus with nothing owning org.freedesktop.secrets
+//
+// CLI: node scripts/keyring-session.mjs [--mode unlocked] -- COMMAND ARGS…  runs COMMAND inside it.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+// No <standard_session_servicedirs/>: nothing is activated behind our back (not the user's gnome-keyring,
+// not a prompter), so every daemon on this bus is one we started.
+const BUS_CONFIG = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
+</busconfig>`;
+
+export const KEYRING_PASSWORD = "hubpat-test-keyring";
+
+/** Whether this machine has what a private Secret Service needs. */
+export function haveSecretService() {
+  return ["dbus-daemon", "gnome-keyring-daemon", "dbus-send"].every((cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0);
+}
+
+/**
+ * Starts a private session. Resolves { env, mode, dir, close() }: env is process.env plus the session's
+ * DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR, XDG_DATA_HOME and HOME, for child processes.
+ * In "locked" mode, `seed(env)` runs while the keyring is still unlocked, to leave items behind the lock.
+ */
+export async function startKeyringSession(mode = "unlocked", { seed } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "hubpat-keyring-"));
+  const runtime = join(dir, "run");
+  const data = join(dir, "data");
+  const home = join(dir, "home");
+  for (const d of [runtime, data, home]) spawnSync("mkdir", ["-p", "-m", "0700", d]);
+  writeFileSync(join(dir, "bus.conf"), BUS_CONFIG);
+
+  const bus = spawn("dbus-daemon", ["--config-file", join(dir, "bus.conf"), "--nofork", "--print-address=1"], { stdio: ["ignore", "pipe", "ignore"] });
+  const address = await new Promise((resolve, reject) => {
+    let out = "";
+    bus.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("\n")) resolve(out.trim());
+    });
+    bus.on("error", reject);
+    bus.on("exit", (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
+  });
+  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: runtime, XDG_DATA_HOME: data, HOME: home };
+  const children = [bus];
+
+  const startDaemon = async (unlock) => {
+    const args = ["--foreground", "--components=secrets", ...(unlock ? ["--unlock"] : [])];
+    const daemon = spawn("gnome-keyring-daemon", args, { env, stdio: ["pipe", "ignore", "ignore"] });
+    daemon.stdin.end(unlock ? KEYRING_PASSWORD : "");
+    children.push(daemon);
+    await waitForName(env, "org.freedesktop.secrets");
+    return daemon;
+  };
+
+  let daemon;
+  if (mode === "unlocked") daemon = await startDaemon(true);
+  if (mode === "locked") {
+    // Create the login keyring with a password and one item, then start over without the password.
+    const first = await startDaemon(true);
+    spawnSync("secret-tool", ["store", "--label=hubpat test seed", "hubpat-test", "seed"], { env, input: "seed" });
+    if (seed) await seed(env);
+    first.kill();
+    await new Promise((r) => first.once("exit", r));
+    await waitForName(env, "org.freedesktop.secrets", false);
+    daemon = await startDaemon(false);
+  }
+
+  return {
+    env,
+    mode,
+    dir,
+    /** The Secret Service daemon's pid (undefined in "no-service" mode): tests SIGSTOP it to make calls hang. */
+    daemonPid: daemon?.pid,
+    /** Stops every process of the session and removes its files. */
+    async close() {
+      for (const child of children.reverse()) {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill("SIGKILL");
+          await new Promise((r) => child.once("exit", r));
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForName(env, name, present = true) {
+  for (let i = 0; i < 200; i++) {
+    const r = spawnSync("dbus-send", ["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", `string:${name}`], { env, encoding: "utf8" });
+    if (r.stdout.includes(`boolean ${present}`)) return;
+    await sleep(25);
+  }
+  throw new Error(`${name} did not ${present ? "appear" : "go away"} on the private session bus`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const argv = process.argv.slice(2);
+  const sep = argv.indexOf("--");
+  const opts = sep < 0 ? [] : argv.slice(0, sep);
+  const cmd = sep < 0 ? argv : argv.slice(sep + 1);
+  const mode = opts[opts.indexOf("--mode") + 1] && opts.includes("--mode") ? opts[opts.indexOf("--mode") + 1] : "unlocked";
+  if (cmd.length === 0) {
+    console.error("usage: node scripts/keyring-session.mjs [--mode unlocked|locked|no-service] -- COMMAND [ARGS…]");
+    process.exit(2);
+  }
+  const session = await startKeyringSession(mode);
+  const child = spawn(cmd[0], cmd.slice(1), { env: session.env, stdio: "inherit" });
+  const code = await new Promise((r) => child.on("exit", (c, s) => r(c ?? (s ? 128 : 1))));
+  await session.close();
+  process.exit(code);
+}

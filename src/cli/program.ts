@@ -1,0 +1,379 @@
+// argv → options, and nothing more (STYLE rule 5): each action builds its command's options object and loads
+// the command's module only then, so `hub-tokens --help` parses no command code.
+import { Argument, Command, Option } from "commander";
+import { UsageError } from "../errors.js";
+import type { ActivateOptions } from "../commands/activate.js";
+import type { AuditOptions } from "../commands/audit.js";
+import type { CreateOptions } from "../commands/create.js";
+import type { DeactivateOptions } from "../commands/deactivate.js";
+import type { DeleteOptions } from "../commands/delete.js";
+import type { DoctorOptions } from "../commands/doctor.js";
+import type { InspectOptions } from "../commands/inspect.js";
+import type { InstallOptions } from "../commands/install.js";
+import type { ListOptions } from "../commands/list.js";
+import type { OrgCreateOptions, OrgDeleteOptions, OrgListOptions, OrgTokensOptions } from "../commands/org-tokens.js";
+import type { LoginOptions } from "../commands/login.js";
+import type { LogoutOptions } from "../commands/logout.js";
+import type { PruneOptions } from "../commands/prune.js";
+import type { RenameOptions } from "../commands/rename.js";
+import type { RotateOptions } from "../commands/rotate.js";
+import type { SetupOptions } from "../commands/setup.js";
+import type { StatusOptions } from "../commands/status.js";
+import { VERSION } from "../version.js";
+import { checkHubUrl } from "../hub/url.js";
+import { DEFAULT_HUB_URL, type Deps, type GlobalOptions } from "./deps.js";
+
+/** What the program needs from its surroundings. */
+export interface ProgramContext {
+  writeOut: (text: string) => void;
+  writeErr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  /** Builds the dependencies once the global flags are known. */
+  makeDeps: (globals: GlobalOptions) => Promise<Deps>;
+  /** Tests: receives each command's name and options instead of running it (cli/cli's runF). */
+  runF?: (command: string, options: unknown, globals: GlobalOptions) => void;
+}
+
+/** The shells `hub-tokens completion` writes scripts for. */
+export const SHELLS = ["bash", "zsh", "fish"] as const;
+
+/** A Hub base URL: https, or http only on a loopback host (the emulator). No trailing slash. */
+export function parseHubUrl(text: string): string {
+  return checkHubUrl(text).href.replace(/\/+$/, "");
+}
+
+const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}`;
+
+/** The `hub-tokens` command tree. */
+export function createProgram(ctx: ProgramContext): Command {
+  const program = new Command("hub-tokens")
+    .description("Manage Docker Hub personal access tokens; Docker's copy stays in the OS keychain")
+    .version(VERSION, "-v, --version", "print the version")
+    .option("--hub-url <url>", `Docker Hub base URL (env HUBPAT_HUB_URL; default ${DEFAULT_HUB_URL})`)
+    .option("-q, --quiet", "print no success or progress lines")
+    .option("--no-color", "no colour (also NO_COLOR=1)")
+    .option("--debug", "print debug lines on stderr, secrets redacted")
+    .option("--insecure-storage", "keep secrets in a plain 0600 file instead of the OS keychain, from now on (also HUBPAT_INSECURE_STORAGE=1)")
+    .option("--no-insecure-storage", "go back to the OS keychain")
+    .helpOption("-h, --help", "show help")
+    .helpCommand(false)
+    .exitOverride()
+    .showSuggestionAfterError()
+    .showHelpAfterError("(add --help for usage)")
+    // A fixed help width: help pages are also rendered at build time (dist/help.json) and must match.
+    .configureOutput({
+      writeOut: ctx.writeOut,
+      writeErr: ctx.writeErr,
+      // commander repeats an unknown `--flag=value` and excess arguments: `--password=…` or `login mona PASSWORD`
+      // must not put a password on stderr (and so in CI logs).
+      outputError: (text, write) => write(text.replace(/'(--?[^'=\s]+)=[^']*'/g, "'$1=…'").replace(/(but got \d+): [^\n]*\./, "$1.")),
+      getOutHelpWidth: () => 100,
+      getErrHelpWidth: () => 100,
+    });
+
+  const globals = (cmd: Command): GlobalOptions => {
+    const o = cmd.optsWithGlobals<{ hubUrl?: string; quiet?: boolean; color?: boolean; debug?: boolean; insecureStorage?: boolean }>();
+    return {
+      hubUrl: parseHubUrl(o.hubUrl ?? ctx.env.HUBPAT_HUB_URL ?? DEFAULT_HUB_URL),
+      quiet: o.quiet === true,
+      color: o.color !== false,
+      debug: o.debug === true,
+      ...(o.insecureStorage !== undefined ? { insecureStorage: o.insecureStorage } : {}),
+    };
+  };
+
+  /** Runs a command: hands the options to runF in tests, else builds deps and loads the command's module. */
+  const dispatch = async <O>(cmd: Command, options: O, run: (options: O, deps: Deps) => Promise<void>) => {
+    const g = globals(cmd);
+    if (ctx.runF) return ctx.runF(cmd.name(), options, g);
+    try {
+      await run(options, await ctx.makeDeps(g));
+    } catch (err) {
+      if (err instanceof UsageError && !err.hint) throw new UsageError(err.message, { cause: err, hint: `see: hub-tokens ${cmd.name()} --help` });
+      throw err;
+    }
+  };
+  const json = new Option("--json", "print JSON");
+  const bool = (v: unknown) => v === true;
+  /** `--org NAME`: the command works on that organization's access tokens instead of your personal ones. */
+  const org = () => new Option("--org <name>", "an organization's access tokens instead of your personal ones (owners only)");
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  /** Flags that mean nothing for the other kind of token. */
+  const refuse = (given: Record<string, unknown>, why: string) => {
+    const flag = Object.entries(given).find(([, v]) => v !== undefined && v !== false)?.[0];
+    if (flag) throw new UsageError(`${flag} ${why}`);
+  };
+  /** A whole number of days for `flag`; a UsageError otherwise. */
+  const days = (text: string, flag: string): number => {
+    if (!/^\d+$/.test(text) || Number(text) > 36_500) throw new UsageError(`${flag} takes a whole number of days, not "${text}"`);
+    return Number(text);
+  };
+
+  program
+    .command("login")
+    .description("log in to Docker Hub with your password (and 2FA code); keeps the session, never the password")
+    .option("-u, --username <name>", "Docker Hub username")
+    .option("--password-stdin", "read the password from stdin (a 2FA code on the next line)")
+    .addHelpText("after", examples(["hub-tokens login -u mona", "printf '%s\\n%s\\n' \"$PASSWORD\" \"$CODE\" | hub-tokens login -u mona --password-stdin"]))
+    .action(async (flags: { username?: string; passwordStdin?: boolean }, cmd: Command) => {
+      const o: LoginOptions = { ...(flags.username !== undefined ? { username: flags.username } : {}), passwordStdin: bool(flags.passwordStdin) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/login.js")).runLogin(opts, deps));
+    });
+
+  program
+    .command("logout")
+    .description("forget the Hub session (Docker's stored token stays)")
+    .addHelpText("after", examples(["hub-tokens logout", "hub-tokens --hub-url http://127.0.0.1:7474 logout"]))
+    .action(async (_flags: object, cmd: Command) => {
+      const o: LogoutOptions = {};
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/logout.js")).runLogout(opts, deps));
+    });
+
+  program
+    .command("status")
+    .description("show who is logged in, until when, where secrets are kept, and whether Docker uses hubpat")
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens status", "hub-tokens status --json | jq .loggedIn   # exit 4 when not logged in"]))
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      const o: StatusOptions = { json: bool(flags.json) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/status.js")).runStatus(opts, deps));
+    });
+
+  program
+    .command("create")
+    .description("create a token and print it once (or store it for Docker with --docker-login)")
+    .option("--label <text>", "what the token is for (the Hub's description)")
+    .option("--scope <scope>", 'permissions: "Read, Write, Delete", "Read & Write", "Read-only", "Public Repo Read-only" or repo:admin, repo:write, repo:read, repo:public_read')
+    .option("--expires <when>", "30d, 60d, 90d, 1y, never, or a date (2027-01-31)")
+    .option("--docker-login", "store the token as Docker's Docker Hub credential instead of printing it")
+    .addOption(org())
+    .option("--resource <resource>", "with --org, repeatable: repo:NAMESPACE/REPO:SCOPES or org:NAME:SCOPES (repo:acme/app:repo-pull,repo-push)", collect)
+    .option("--description <text>", "with --org: a longer description")
+    .addOption(json)
+    .addHelpText("after", examples([
+      "hub-tokens create --label ci-runner --scope Read-only --expires 90d",
+      "hub-tokens create --label laptop --scope repo:write --expires 1y --docker-login",
+      "hub-tokens create --org acme --label deploy --resource repo:acme/app:repo-pull,repo-push --expires 90d",
+    ]))
+    .action(async (flags: { label?: string; scope?: string; expires?: string; dockerLogin?: boolean; org?: string; resource?: string[]; description?: string; json?: boolean }, cmd: Command) => {
+      if (flags.org !== undefined) {
+        refuse({ "--scope": flags.scope, "--docker-login": flags.dockerLogin }, "is for personal tokens: an organization token takes --resource");
+        const oo: OrgCreateOptions = {
+          org: flags.org,
+          ...(flags.label !== undefined ? { label: flags.label } : {}),
+          ...(flags.description !== undefined ? { description: flags.description } : {}),
+          resources: flags.resource ?? [],
+          ...(flags.expires !== undefined ? { expires: flags.expires } : {}),
+          json: bool(flags.json),
+        };
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgCreate(opts, deps));
+      }
+      refuse({ "--resource": flags.resource, "--description": flags.description }, "is for organization tokens: add --org NAME");
+      const o: CreateOptions = {
+        ...(flags.label !== undefined ? { label: flags.label } : {}),
+        ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
+        ...(flags.expires !== undefined ? { expires: flags.expires } : {}),
+        dockerLogin: bool(flags.dockerLogin),
+        json: bool(flags.json),
+      };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/create.js")).runCreate(opts, deps));
+    });
+
+  program
+    .command("list")
+    .alias("ls")
+    .description("list your tokens; the one this machine's Docker holds is marked")
+    .addOption(new Option("--active", "only active tokens").conflicts("inactive"))
+    .option("--inactive", "only inactive and expired tokens")
+    .addOption(org())
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens list", "hub-tokens ls --inactive", "hub-tokens list --json | jq -r '.[].label'", "hub-tokens list --org acme"]))
+    .action(async (flags: { active?: boolean; inactive?: boolean; org?: string; json?: boolean }, cmd: Command) => {
+      if (flags.org !== undefined) {
+        const oo: OrgListOptions = { org: flags.org, active: bool(flags.active), inactive: bool(flags.inactive), json: bool(flags.json) };
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgList(opts, deps));
+      }
+      const o: ListOptions = { active: bool(flags.active), inactive: bool(flags.inactive), json: bool(flags.json) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/list.js")).runList(opts, deps));
+    });
+
+  program
+    .command("inspect")
+    .description("show every field of tokens (TOKEN: uuid, unique uuid prefix or exact label)")
+    .argument("<token...>", "tokens to show")
+    .addOption(org())
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens inspect ci-runner", "hub-tokens inspect 0d8f2a1c --json", "hub-tokens inspect --org acme deploy"]))
+    .action(async (tokens: string[], flags: { org?: string; json?: boolean }, cmd: Command) => {
+      if (flags.org !== undefined) {
+        const oo: OrgTokensOptions = { org: flags.org, tokens, json: bool(flags.json) };
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgInspect(opts, deps));
+      }
+      const o: InspectOptions = { tokens, json: bool(flags.json) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/inspect.js")).runInspect(opts, deps));
+    });
+
+  program
+    .command("rename")
+    .description("change a token's label")
+    .argument("<token>", "uuid, unique uuid prefix or exact label")
+    .argument("<new-label>", "the new label")
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens rename ci-runner ci-runner-old"]))
+    .action(async (token: string, label: string, flags: { json?: boolean }, cmd: Command) => {
+      const o: RenameOptions = { token, label, json: bool(flags.json) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/rename.js")).runRename(opts, deps));
+    });
+
+  program
+    .command("activate")
+    .description("activate tokens")
+    .argument("<token...>", "uuid, unique uuid prefix or exact label")
+    .addOption(org())
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens activate ci-runner", "hub-tokens activate --org acme deploy"]))
+    .action(async (tokens: string[], flags: { org?: string; json?: boolean }, cmd: Command) => {
+      if (flags.org !== undefined) {
+        const oo: OrgTokensOptions = { org: flags.org, tokens, json: bool(flags.json) };
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgSetActive(opts, deps, true));
+      }
+      const o: ActivateOptions = { tokens, json: bool(flags.json) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/activate.js")).runActivate(opts, deps));
+    });
+
+  program
+    .command("deactivate")
+    .description("deactivate tokens: they stop working until activated again")
+    .argument("<token...>", "uuid, unique uuid prefix or exact label")
+    .addOption(org())
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens deactivate ci-runner 0d8f2a1c", "hub-tokens deactivate --org acme deploy"]))
+    .action(async (tokens: string[], flags: { org?: string; json?: boolean }, cmd: Command) => {
+      if (flags.org !== undefined) {
+        const oo: OrgTokensOptions = { org: flags.org, tokens, json: bool(flags.json) };
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgSetActive(opts, deps, false));
+      }
+      const o: DeactivateOptions = { tokens, json: bool(flags.json) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/deactivate.js")).runDeactivate(opts, deps));
+    });
+
+  program
+    .command("delete")
+    .aliases(["rm", "revoke"])
+    .description("delete tokens for good (asks first on a terminal; needs --yes elsewhere)")
+    .argument("[token...]", "uuid, unique uuid prefix or exact label")
+    .option("--inactive", "also every inactive token")
+    .option("--expired", "also every expired token")
+    .option("-y, --yes", "do not ask")
+    .option("--dry-run", "show what would be deleted, delete nothing")
+    .addOption(org())
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens delete ci-runner", "hub-tokens rm --inactive --expired --dry-run", "hub-tokens revoke 0d8f2a1c --yes", "hub-tokens delete --org acme deploy --yes"]))
+    .action(async (tokens: string[], flags: { inactive?: boolean; expired?: boolean; yes?: boolean; dryRun?: boolean; org?: string; json?: boolean }, cmd: Command) => {
+      if (flags.org !== undefined) {
+        const oo: OrgDeleteOptions = { org: flags.org, tokens, inactive: bool(flags.inactive), expired: bool(flags.expired), yes: bool(flags.yes), dryRun: bool(flags.dryRun), json: bool(flags.json) };
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgDelete(opts, deps));
+      }
+      const o: DeleteOptions = { tokens, inactive: bool(flags.inactive), expired: bool(flags.expired), yes: bool(flags.yes), dryRun: bool(flags.dryRun), json: bool(flags.json) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/delete.js")).runDelete(opts, deps));
+    });
+
+  program
+    .command("setup")
+    .description('wire Docker to hubpat: "credsStore": "hubpat" in its config.json, plain-text credentials moved into the keychain')
+    .option("--dry-run", "print the change to config.json (secrets masked), change nothing")
+    .option("--undo", "put config.json back as it was before the last setup")
+    .addHelpText("after", examples(["hub-tokens setup --dry-run", "hub-tokens setup", "DOCKER_CONFIG=~/work/.docker hub-tokens setup", "hub-tokens setup --undo"]))
+    .action(async (flags: { dryRun?: boolean; undo?: boolean }, cmd: Command) => {
+      const o: SetupOptions = { dryRun: bool(flags.dryRun), undo: bool(flags.undo) };
+      await dispatch(cmd, o, async (opts, deps) =>
+        (await import("../commands/setup.js")).runSetup(opts, { io: deps.io, store: deps.store, clock: deps.clock, dockerConfigPath: deps.dockerConfigPath, env: ctx.env }),
+      );
+    });
+
+  program
+    .command("doctor")
+    .description("check everything Docker needs from hubpat, one line each, with the fix for what is wrong")
+    .option("--expiring-days <n>", "flag tokens expiring within this many days", "14")
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens doctor", "hub-tokens doctor --json | jq '.checks[] | select(.status == \"fail\")'"]))
+    .action(async (flags: { expiringDays: string; json?: boolean }, cmd: Command) => {
+      const o: DoctorOptions = { expiringDays: days(flags.expiringDays, "--expiring-days"), json: bool(flags.json) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/doctor.js")).runDoctor(opts, deps));
+    });
+
+  program
+    .command("rotate")
+    .description("replace a token (default: Docker's) with a new one of the same scope, verified and stored before the old one is deactivated")
+    .argument("[token]", "uuid, unique uuid prefix or exact label (default: the token the helper holds for Docker Hub)")
+    .option("--expires <when>", "30d, 60d, 90d, 1y, never, or a date (default: the old token's lifetime again)")
+    .option("--delete", "delete the old token instead of deactivating it")
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens rotate", "hub-tokens rotate ci-runner --delete", "hub-tokens rotate --expires 90d"]))
+    .action(async (token: string | undefined, flags: { expires?: string; delete?: boolean; json?: boolean }, cmd: Command) => {
+      const o: RotateOptions = { ...(token !== undefined ? { token } : {}), ...(flags.expires !== undefined ? { expires: flags.expires } : {}), delete: bool(flags.delete), json: bool(flags.json) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/rotate.js")).runRotate(opts, deps));
+    });
+
+  program
+    .command("audit")
+    .description("flag tokens never used, unused, expiring, expired, inactive or with the broadest scope")
+    .option("--unused-days <n>", "flag tokens not used for this many days", "90")
+    .option("--expiring-days <n>", "flag tokens expiring within this many days", "14")
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens audit", "hub-tokens audit --unused-days 30 --json | jq -r '.[] | select(.flags | index(\"broad-scope\")) | .label'"]))
+    .action(async (flags: { unusedDays: string; expiringDays: string; json?: boolean }, cmd: Command) => {
+      const o: AuditOptions = { unusedDays: days(flags.unusedDays, "--unused-days"), expiringDays: days(flags.expiringDays, "--expiring-days"), json: bool(flags.json) };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/audit.js")).runAudit(opts, deps));
+    });
+
+  program
+    .command("prune")
+    .description("delete what audit flags: by default tokens unused, expired or inactive (never Docker's own; asks first on a terminal)")
+    .option("--select <findings>", "comma-separated: never-used, unused, expiring, expired, inactive, broad-scope", "unused,expired,inactive")
+    .option("--unused-days <n>", "unused means not used for this many days", "90")
+    .option("--expiring-days <n>", "expiring means within this many days", "14")
+    .option("-y, --yes", "do not ask")
+    .option("--dry-run", "show what would be deleted, delete nothing")
+    .addOption(json)
+    .addHelpText("after", examples(["hub-tokens prune --dry-run", "hub-tokens prune --select expired,inactive --yes", "hub-tokens prune --unused-days 30"]))
+    .action(async (flags: { select: string; unusedDays: string; expiringDays: string; yes?: boolean; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+      const { parseFlags } = await import("../commands/prune.js");
+      const o: PruneOptions = {
+        unusedDays: days(flags.unusedDays, "--unused-days"),
+        expiringDays: days(flags.expiringDays, "--expiring-days"),
+        select: parseFlags(flags.select),
+        yes: bool(flags.yes),
+        dryRun: bool(flags.dryRun),
+        json: bool(flags.json),
+      };
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/prune.js")).runPrune(opts, deps));
+    });
+
+  program
+    .command("install")
+    .description("put this single executable, as hubpat, docker-credential-hubpat and hub-tokens, in a directory on PATH")
+    .option("--prefix <dir>", "the directory to install into (default ~/.local/bin)")
+    .addHelpText("after", examples(["hub-tokens install", "sudo ./hub-tokens install --prefix /usr/local/bin"]))
+    .action(async (flags: { prefix?: string }, cmd: Command) => {
+      const o: InstallOptions = flags.prefix !== undefined ? { prefix: flags.prefix } : {};
+      await dispatch(cmd, o, async (opts, deps) => {
+        const { runInstall } = await import("../commands/install.js");
+        const running = { executable: process.execPath, isSingleExecutable: process.getBuiltinModule("node:sea").isSea(), platform: process.platform };
+        await runInstall(opts, { io: deps.io, env: ctx.env, home: process.getBuiltinModule("node:os").homedir(), dockerConfigPath: deps.dockerConfigPath, ...running });
+      });
+    });
+
+  program
+    .command("completion")
+    .description("print a shell completion script")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS))
+    .addHelpText("after", examples(["hub-tokens completion bash > /etc/bash_completion.d/hub-tokens", "hub-tokens completion fish > ~/.config/fish/completions/hub-tokens.fish"]))
+    .action(async (shell: (typeof SHELLS)[number], _flags: object, cmd: Command) => {
+      if (ctx.runF) return ctx.runF(cmd.name(), { shell }, globals(cmd));
+      const { renderCompletion } = await import("./completion.js");
+      ctx.writeOut(renderCompletion(program, shell));
+    });
+
+  return program;
+}

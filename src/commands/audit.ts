@@ -1,0 +1,93 @@
+// Flags the tokens worth a second look: never used, unused for a while, expiring soon, expired, inactive, or with
+// the broadest scope (repo:admin can delete repositories). `prune` deletes a chosen part of the same findings.
+import type { Deps } from "../cli/deps.js";
+import { isoTime, relativeTime, type Column } from "../cli/io.js";
+import type { Token } from "../hub/types.js";
+import { colorStatus, dockerHeld, scopeWording, tokenJson, tokenStatus } from "./token-view.js";
+
+/** What an audit can find about a token. */
+export const AUDIT_FLAGS = ["never-used", "unused", "expiring", "expired", "inactive", "broad-scope"] as const;
+export type AuditFlag = (typeof AUDIT_FLAGS)[number];
+
+export interface AuditOptions {
+  /** Not used (or, never used, not created) for this many days: flagged "unused". */
+  unusedDays: number;
+  /** Active and expiring within this many days: flagged "expiring". */
+  expiringDays: number;
+  json: boolean;
+}
+
+/** A token and what the audit found. */
+export interface Finding {
+  token: Token;
+  flags: AuditFlag[];
+}
+
+const DAY = 86_400_000;
+
+/** The flags of one token at `now`, in AUDIT_FLAGS order. */
+export function auditToken(t: Token, now: Date, o: Pick<AuditOptions, "unusedDays" | "expiringDays">): AuditFlag[] {
+  const status = tokenStatus(t, now);
+  const lastSeen = (t.lastUsedAt ?? t.createdAt).getTime();
+  const flags: Record<AuditFlag, boolean> = {
+    "never-used": t.lastUsedAt === undefined,
+    unused: now.getTime() - lastSeen >= o.unusedDays * DAY,
+    expiring: status === "active" && t.expiresAt !== undefined && t.expiresAt.getTime() - now.getTime() <= o.expiringDays * DAY,
+    expired: status === "expired",
+    inactive: !t.isActive,
+    "broad-scope": t.scopes.includes("repo:admin"),
+  };
+  return AUDIT_FLAGS.filter((f) => flags[f]);
+}
+
+/** Every token with at least one flag, in the Hub's order. */
+export function auditTokens(tokens: readonly Token[], now: Date, o: Pick<AuditOptions, "unusedDays" | "expiringDays">): Finding[] {
+  return tokens.map((token) => ({ token, flags: auditToken(token, now, o) })).filter((f) => f.flags.length > 0);
+}
+
+/** A flag in words for a person: "unused for 4 months", "expires in 3 days". */
+export function describeFlag(flag: AuditFlag, t: Token, now: Date): string {
+  switch (flag) {
+    case "never-used":
+      return "never used";
+    case "unused":
+      return t.lastUsedAt ? `last used ${relativeTime(t.lastUsedAt, now)}` : `unused since created ${relativeTime(t.createdAt, now)}`;
+    case "expiring":
+      return `expires ${relativeTime(t.expiresAt!, now)}`;
+    case "expired":
+      return `expired ${relativeTime(t.expiresAt!, now)}`;
+    case "inactive":
+      return "inactive";
+    case "broad-scope":
+      return "broad scope (repo:admin)";
+  }
+}
+
+export async function runAudit(opts: AuditOptions, deps: Pick<Deps, "io" | "hub" | "store" | "clock">): Promise<void> {
+  const { io } = deps;
+  const hub = await deps.hub();
+  const list = await io.progress("Fetching tokens", () => hub.listTokens());
+  const now = deps.clock();
+  const held = await dockerHeld(deps.store, io);
+  const findings = auditTokens(list.tokens, now, opts);
+
+  if (opts.json) return io.json(findings.map((f) => ({ ...tokenJson(f.token, now, held), flags: f.flags })));
+  if (findings.length === 0) {
+    io.info(`No findings among ${list.tokens.length} ${list.tokens.length === 1 ? "token" : "tokens"}`);
+    return;
+  }
+  const c = io.color;
+  const columns: Column<Finding>[] = [
+    { header: "ID", tty: (f) => f.token.id.slice(0, 8), plain: (f) => f.token.id },
+    { header: "LABEL", tty: (f) => (held?.tokenId === f.token.id ? `${f.token.label} ${c.cyan("[docker]")}` : f.token.label), plain: (f) => f.token.label },
+    { header: "SCOPE", tty: (f) => scopeWording(f.token), plain: (f) => f.token.scopes.join(",") },
+    { header: "STATUS", tty: (f) => colorStatus(io, tokenStatus(f.token, now)), plain: (f) => tokenStatus(f.token, now) },
+    { header: "LAST USED", tty: (f) => (f.token.lastUsedAt ? relativeTime(f.token.lastUsedAt, now) : c.dim("never")), plain: (f) => (f.token.lastUsedAt ? isoTime(f.token.lastUsedAt) : "") },
+    { header: "FINDINGS", tty: (f) => f.flags.map((flag) => describeFlag(flag, f.token, now)).join(", "), plain: (f) => f.flags.join(",") },
+  ];
+  io.table(findings, columns);
+  if (io.isStdoutTTY) {
+    io.print("");
+    io.print(`${findings.length} of ${list.tokens.length} tokens flagged (unused: ${opts.unusedDays} days, expiring: within ${opts.expiringDays} days)`);
+  }
+}

@@ -1,0 +1,98 @@
+// Creates a PAT. Its secret is shown once, alone on stdout, as the Hub page shows it once; with
+// --docker-login it goes straight into the keychain item Docker reads, and is never shown at all.
+import { DOCKER_HUB_KEY, type Deps } from "../cli/deps.js";
+import { isoTime } from "../cli/io.js";
+import { requireSession } from "../cli/session.js";
+import { HubpatError, UsageError } from "../errors.js";
+import { SCOPE_WORDING, type TokenScope } from "../hub/types.js";
+import { dockerUsesHelper } from "./status.js";
+import { dockerHeld, scopeWording, tokenJson, tokenName } from "./token-view.js";
+
+export interface CreateOptions {
+  label?: string;
+  /** The Hub's wording ("Read-only") or the API name (repo:read, read). */
+  scope?: string;
+  /** 30d, 60d, 90d, 1y, never, or a date. */
+  expires?: string;
+  dockerLogin: boolean;
+  json: boolean;
+}
+
+const SCOPES = Object.keys(SCOPE_WORDING) as TokenScope[];
+const squash = (s: string) => s.toLowerCase().replace(/[^a-z]/g, "");
+
+/** A scope from the Hub's words or the API's names, in any case and punctuation. */
+export function parseScope(text: string): TokenScope {
+  const want = squash(text);
+  const found = SCOPES.find((s) => [squash(s), squash(s.slice("repo:".length)), squash(SCOPE_WORDING[s])].includes(want));
+  if (!found) {
+    const names = SCOPES.map((s) => `"${SCOPE_WORDING[s]}" (${s})`).join(", ");
+    throw new UsageError(`unknown scope "${text}": use one of ${names}`);
+  }
+  return found;
+}
+
+/** The Hub page's expiry presets. */
+export const EXPIRY_PRESETS = { "30d": 30, "60d": 60, "90d": 90, "1y": 365, never: undefined } as const;
+type Preset = keyof typeof EXPIRY_PRESETS;
+/** The presets as the Hub page words them. */
+const PRESET_NAMES: Record<Preset, string> = { "30d": "30 days", "60d": "60 days", "90d": "90 days", "1y": "1 year", never: "None" };
+
+/** When a token made now with `--expires text` expires; undefined for never. */
+export function parseExpiry(text: string, now: Date): Date | undefined {
+  if (text in EXPIRY_PRESETS) {
+    const days = EXPIRY_PRESETS[text as Preset];
+    return days === undefined ? undefined : new Date(now.getTime() + days * 86_400_000);
+  }
+  const date = /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(text) ? new Date(text) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`unknown expiry "${text}": use 30d, 60d, 90d, 1y, never or a date such as 2027-01-31`);
+  if (date.getTime() <= now.getTime()) throw new UsageError(`expiry ${text} is in the past`);
+  return date;
+}
+
+/** Token labels, as the Hub allows them. */
+export function checkLabel(label: string): string {
+  const trimmed = label.trim();
+  if (trimmed.length < 1 || trimmed.length > 100) throw new UsageError("a token label has 1 to 100 characters");
+  return trimmed;
+}
+
+export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "prompter" | "hub" | "store" | "sessions" | "hubUrl" | "clock" | "dockerConfigPath">): Promise<void> {
+  const { io, prompter } = deps;
+  const session = await requireSession(deps);
+  const missing = [opts.label === undefined && "--label", opts.scope === undefined && "--scope", opts.expires === undefined && "--expires"].filter(Boolean);
+  if (missing.length > 0 && !io.canPrompt()) throw new UsageError(`no terminal to ask for the token's details: pass ${missing.join(", ")}`);
+
+  const label = checkLabel(opts.label ?? (await prompter.input("Token description:", { validate: (v) => (v.trim().length >= 1 && v.trim().length <= 100 ? true : "1 to 100 characters") })));
+  const scope = opts.scope !== undefined ? parseScope(opts.scope) : await prompter.select("Access permissions:", SCOPES.map((s) => ({ value: s, name: SCOPE_WORDING[s] })), { default: "repo:read" });
+  const expires = opts.expires ?? (await prompter.select("Expiration date:", (Object.keys(EXPIRY_PRESETS) as Preset[]).map((p) => ({ value: p, name: PRESET_NAMES[p] })), { default: "30d" }));
+  const expiresAt = parseExpiry(expires, deps.clock());
+
+  const hub = await deps.hub();
+  const created = await io.progress("Creating token", () => hub.createToken({ label, scopes: [scope], ...(expiresAt ? { expiresAt } : {}) }));
+  const summary = `${io.color.bold(tokenName(created))}: ${scopeWording(created)}, ${created.expiresAt ? `expires ${isoTime(created.expiresAt)}` : "never expires"}`;
+
+  if (opts.dockerLogin) {
+    try {
+      await deps.store.set(DOCKER_HUB_KEY, { username: session.username, secret: created.secret, tokenId: created.id });
+    } catch (err) {
+      // A token nobody can ever read again is litter on the account: take it back.
+      await hub.deleteToken(created.id).catch(() => undefined);
+      throw new HubpatError(`created ${tokenName(created)} but could not store it for Docker, so deleted it again`, { cause: err });
+    }
+    if (opts.json) io.json(tokenJson(created, deps.clock(), await dockerHeld(deps.store, io)));
+    io.info(`${io.color.green("✓")} Created ${summary}`);
+    io.info(`  Stored for Docker (${DOCKER_HUB_KEY}) as ${session.username}, secret …${created.secret.slice(-4)}`);
+    if ((await dockerUsesHelper(deps.dockerConfigPath)) !== "yes") {
+      io.warn(`Docker does not ask hubpat for credentials yet: set "credsStore": "hubpat" in ${deps.dockerConfigPath}`);
+    }
+    return;
+  }
+
+  if (opts.json) io.json({ ...tokenJson(created, deps.clock(), null), secret: created.secret });
+  else io.print(created.secret);
+  io.info(`${io.color.green("✓")} Created ${summary}`);
+  if (io.isStderrTTY && !opts.json) {
+    io.info(`  Copy it now: the Hub never shows it again. Use it as the password of: docker login --username ${session.username}`);
+  }
+}

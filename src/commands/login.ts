@@ -1,0 +1,54 @@
+// Password login, with the 2FA code when the Hub asks for one. Keeps the session JWT in the keychain and the
+// username in conf; the password lives only as long as this function.
+import type { Deps } from "../cli/deps.js";
+import { UsageError } from "../errors.js";
+
+export interface LoginOptions {
+  /** -u/--username; prompted for on a terminal when absent. */
+  username?: string;
+  /** --password-stdin: the password is stdin's first line, a 2FA code its second. */
+  passwordStdin: boolean;
+}
+
+/** Reads a stream to its end (a pipe: `printf 'pw\n123456\n' | hub-tokens login --password-stdin`). */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+  return text;
+}
+
+export async function runLogin(opts: LoginOptions, deps: Pick<Deps, "io" | "prompter" | "connect" | "sessions" | "config" | "hubUrl">): Promise<void> {
+  const { io, prompter } = deps;
+  let username = opts.username;
+  if (!username) {
+    if (!io.canPrompt()) throw new UsageError("no terminal to ask for the username: pass --username");
+    const last = deps.config.lastUsername(deps.hubUrl);
+    username = (await prompter.input("Docker Hub username:", { ...(last ? { default: last } : {}), validate: (v) => (v.trim() ? true : "enter your username") })).trim();
+  }
+
+  let password: string;
+  let stdinLines: string[] = [];
+  if (opts.passwordStdin) {
+    stdinLines = (await readAll(io.in)).split(/\r?\n/);
+    password = stdinLines[0] ?? "";
+    if (!password) throw new UsageError("no password on stdin: pipe it as the first line with --password-stdin");
+  } else {
+    if (!io.canPrompt()) throw new UsageError("no terminal to ask for the password: pipe it with --password-stdin");
+    password = await prompter.password("Password:");
+  }
+
+  const code = async (): Promise<string> => {
+    if (opts.passwordStdin) {
+      const line = stdinLines[1]?.trim();
+      if (!line) throw new UsageError("this account has two-factor authentication: put the code on the line after the password");
+      return line;
+    }
+    return (await prompter.input("Two-factor authentication code:", { validate: (v) => (/^\d{6}$/.test(v.trim()) ? true : "enter the 6-digit code from your authenticator app") })).trim();
+  };
+
+  const hub = await deps.connect();
+  const session = await hub.login(username, password, code);
+  await deps.sessions.set(deps.hubUrl, { username: session.username, secret: session.token });
+  deps.config.setLastUsername(deps.hubUrl, session.username);
+  io.info(`${io.color.green("✓")} Logged in to ${deps.hubUrl} as ${io.color.bold(session.username)}`);
+}

@@ -1,0 +1,41 @@
+// Deletes what an audit flags: by default tokens unused for --unused-days, expired or inactive (not the merely
+// never-used, expiring or broad ones, which may be new or in use). The token this machine's Docker holds is
+// kept, whatever its flags. Confirmation, --yes, --dry-run and reporting are delete's own (deleteChosen).
+import type { Deps } from "../cli/deps.js";
+import { UsageError } from "../errors.js";
+import { AUDIT_FLAGS, auditTokens, type AuditFlag } from "./audit.js";
+import { checkCanConfirm, deleteChosen } from "./delete.js";
+import { dockerHeld, tokenName } from "./token-view.js";
+
+export interface PruneOptions {
+  unusedDays: number;
+  expiringDays: number;
+  /** Which findings select a token for deletion. */
+  select: AuditFlag[];
+  yes: boolean;
+  dryRun: boolean;
+  json: boolean;
+}
+
+
+/** `--select unused,expired`: audit flags, each known. */
+export function parseFlags(text: string): AuditFlag[] {
+  const flags = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = flags.filter((f) => !(AUDIT_FLAGS as readonly string[]).includes(f));
+  if (unknown.length > 0 || flags.length === 0) throw new UsageError(`unknown finding "${unknown[0] ?? text}": use ${AUDIT_FLAGS.join(", ")}`);
+  return [...new Set(flags as AuditFlag[])];
+}
+
+export async function runPrune(opts: PruneOptions, deps: Pick<Deps, "io" | "hub" | "store" | "clock" | "prompter">): Promise<void> {
+  const { io } = deps;
+  checkCanConfirm(opts, io);
+  const hub = await deps.hub();
+  const list = await io.progress("Fetching tokens", () => hub.listTokens());
+  const now = deps.clock();
+  const held = await dockerHeld(deps.store, io);
+  const chosen = auditTokens(list.tokens, now, opts).filter((f) => f.flags.some((flag) => opts.select.includes(flag)));
+  const kept = chosen.find((f) => f.token.id === held?.tokenId);
+  if (kept) io.warn(`Keeping ${tokenName(kept.token)} (${kept.flags.join(", ")}): Docker on this machine uses it; replace it with hub-tokens rotate`);
+  const doomed = chosen.filter((f) => f !== kept).map((f) => f.token);
+  await deleteChosen(doomed, opts, { hub, now, held }, deps);
+}

@@ -1,0 +1,146 @@
+// Replaces a token with a new one of the same label (marked rotated, with the date), scope and lifetime, in an
+// order that never leaves Docker without a working token: create, verify with the registry's token service
+// (as `docker login` would), store for Docker, and only then deactivate (or delete) the old one. A failure at
+// any step undoes what it can and says what state the tokens are in; the old token keeps working throughout.
+import { DOCKER_HUB_KEY, type Deps } from "../cli/deps.js";
+import { isoTime } from "../cli/io.js";
+import { requireSession } from "../cli/session.js";
+import { AuthError, HubpatError, UsageError } from "../errors.js";
+import type { CreatedToken, Hub, Token } from "../hub/types.js";
+import type { StoredCredential } from "../store/store.js";
+import { parseExpiry } from "./create.js";
+import { pickToken } from "./resolve.js";
+import { scopeWording, tokenJson, tokenName } from "./token-view.js";
+
+export interface RotateOptions {
+  /** uuid, unique uuid prefix or label; default: the token the helper holds for Docker Hub. */
+  token?: string;
+  /** 30d, 60d, 90d, 1y, never or a date; default: the old token's lifetime again, from now. */
+  expires?: string;
+  /** Delete the old token instead of deactivating it. */
+  delete: boolean;
+  json: boolean;
+}
+
+const ROTATED = /\s*\(rotated \d{4}-\d{2}-\d{2}\)$/;
+const MAX_LABEL = 100;
+
+/** "laptop (rotated 2026-11-23)": the old label, an earlier rotation mark replaced, within the Hub's 100 characters. */
+export function rotatedLabel(label: string, now: Date): string {
+  const mark = ` (rotated ${now.toISOString().slice(0, 10)})`;
+  return `${label.replace(ROTATED, "").slice(0, MAX_LABEL - mark.length).trimEnd()}${mark}`;
+}
+
+/** The new token's expiry: the old one's lifetime again, from now; none when the old one never expired. */
+function sameLifetime(old: Token, now: Date): Date | undefined {
+  if (!old.expiresAt) return undefined;
+  const lifetime = old.expiresAt.getTime() - old.createdAt.getTime();
+  return new Date(now.getTime() + Math.max(lifetime, 86_400_000));
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hub" | "store" | "sessions" | "hubUrl" | "clock">): Promise<void> {
+  const { io } = deps;
+  const ok = io.color.green("✓");
+  const session = await requireSession(deps);
+  const hub = await deps.hub();
+  const list = await io.progress("Fetching tokens", () => hub.listTokens());
+  let held: StoredCredential | null;
+  try {
+    held = await deps.store.get(DOCKER_HUB_KEY);
+  } catch (err) {
+    throw new HubpatError("can't read Docker's credential for Docker Hub, so nothing was rotated", { cause: err, hint: "see: hub-tokens doctor" });
+  }
+
+  let old: Token;
+  if (opts.token !== undefined) old = pickToken(list.tokens, opts.token);
+  else {
+    if (!held?.tokenId) throw new UsageError("the helper holds no token hubpat created for Docker Hub: name the token to rotate");
+    if (held.username !== session.username) {
+      throw new UsageError(`Docker's token belongs to ${held.username}, and you are logged in as ${session.username}: log in as ${held.username}, or name a token of yours`);
+    }
+    const found = list.tokens.find((t) => t.id === held!.tokenId);
+    if (!found) throw new HubpatError(`Docker's token ${held.tokenId.slice(0, 8)} no longer exists on docker hub, so there is nothing to rotate`, { hint: "run: hub-tokens create --docker-login" });
+    old = found;
+  }
+  const forDocker = held?.tokenId === old.id;
+  const oldName = tokenName(old);
+  const still = forDocker ? `${oldName} is unchanged, and Docker still uses it` : `${oldName} is unchanged`;
+  const now = deps.clock();
+  const expiresAt = opts.expires !== undefined ? parseExpiry(opts.expires, now) : sameLifetime(old, now);
+
+  // 1. Create.
+  let created: CreatedToken;
+  try {
+    created = await io.progress("Creating the new token", () => hub.createToken({ label: rotatedLabel(old.label, now), scopes: old.scopes, ...(expiresAt ? { expiresAt } : {}) }));
+  } catch (err) {
+    const Failure = err instanceof AuthError ? AuthError : HubpatError;
+    throw new Failure(`could not create the new token (${messageOf(err)}); ${still}`, { cause: err });
+  }
+  const newName = tokenName(created);
+  io.info(`${ok} Created ${io.color.bold(newName)}: ${scopeWording(created)}, ${created.expiresAt ? `expires ${isoTime(created.expiresAt)}` : "never expires"}`);
+
+  // 2. Verify, as `docker login` would. A token the registry refuses is no replacement: take it back.
+  let accepted: boolean;
+  let refusal: unknown;
+  try {
+    accepted = await io.progress("Verifying it with the registry", () => hub.verifyRegistryLogin(session.username, created.secret));
+  } catch (err) {
+    accepted = false;
+    refusal = err;
+  }
+  if (!accepted) {
+    const why = refusal === undefined ? "the registry's token service refused it" : `the registry's token service could not be asked (${messageOf(refusal)})`;
+    throw new HubpatError(`${why}, so ${await takeBack(hub, created)}; ${still}`, { cause: refusal });
+  }
+  io.info(`${ok} The registry's token service accepts it`);
+
+  // 3. Hand it over: into Docker's keychain item when Docker held the old one, else once on stdout.
+  if (forDocker) {
+    try {
+      await deps.store.set(DOCKER_HUB_KEY, { username: session.username, secret: created.secret, tokenId: created.id });
+      const back = await deps.store.get(DOCKER_HUB_KEY);
+      if (back?.secret !== created.secret) throw new HubpatError("the keychain gave back something else");
+    } catch (err) {
+      // Docker's item may hold either token now; put the old one back so it matches what the Hub has.
+      const restored = await deps.store.set(DOCKER_HUB_KEY, held!).then(() => true, () => false);
+      const docker = restored ? `${oldName} is unchanged, and Docker still uses it` : `${oldName} is unchanged, but Docker's keychain item could not be restored: run hub-tokens doctor`;
+      throw new HubpatError(`could not store the new token for Docker (${messageOf(err)}), so ${await takeBack(hub, created)}; ${docker}`, { cause: err });
+    }
+    io.info(`${ok} Stored for Docker (${DOCKER_HUB_KEY}) as ${session.username}, secret …${created.secret.slice(-4)}`);
+  } else if (!opts.json) {
+    io.print(created.secret);
+  }
+
+  // 4. Retire the old token, now that nothing needs it.
+  const verb = opts.delete ? "delete" : "deactivate";
+  let retired: Token | undefined;
+  try {
+    if (opts.delete) await io.progress(`Deleting ${old.label}`, () => hub.deleteToken(old.id));
+    else retired = await io.progress(`Deactivating ${old.label}`, () => hub.updateToken(old.id, { isActive: false }));
+  } catch (err) {
+    const where = forDocker ? "is stored for Docker and works" : "works (its secret is printed above, once)";
+    throw new HubpatError(`${newName} ${where}, but could not ${verb} ${oldName} (${messageOf(err)}): it still works`, { cause: err, hint: `run: hub-tokens ${verb} ${old.id}` });
+  }
+  io.info(`${ok} ${opts.delete ? "Deleted" : "Deactivated"} ${oldName}`);
+
+  if (opts.json) {
+    const heldNow = forDocker ? { tokenId: created.id, username: session.username, hint: `…${created.secret.slice(-4)}` } : null;
+    io.json({
+      new: { ...tokenJson(created, now, heldNow), ...(forDocker ? {} : { secret: created.secret }) },
+      old: opts.delete ? { ...tokenJson(old, now, null), deleted: true } : { ...tokenJson(retired ?? old, now, null), deleted: false },
+      storedForDocker: forDocker,
+    });
+  }
+}
+
+/** Deletes a new token that can't be used; says what happened either way. */
+async function takeBack(hub: Hub, created: CreatedToken): Promise<string> {
+  try {
+    await hub.deleteToken(created.id);
+    return `${tokenName(created)} was deleted again`;
+  } catch (err) {
+    return `${tokenName(created)} is left over and deleting it failed too (${messageOf(err)}): delete it with hub-tokens delete ${created.id}`;
+  }
+}

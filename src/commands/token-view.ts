@@ -1,0 +1,87 @@
+// How a token looks to each reader, shared by list, inspect, create and the single-token commands: the Hub's
+// words for scope, a status that knows expiry, a stable camelCase JSON shape, and whether this machine's Docker
+// holds the token (the Hub page cannot say: docker/roadmap#827).
+import type { IOStreams } from "../cli/io.js";
+import { isoTime, relativeTime } from "../cli/io.js";
+import { DOCKER_HUB_KEY } from "../cli/deps.js";
+import { SCOPE_WORDING, type Token } from "../hub/types.js";
+import type { CredentialStore } from "../store/store.js";
+
+/** What the Hub page shows in its status column, with expiry (which the Hub keeps apart from is_active). */
+export type TokenStatus = "active" | "inactive" | "expired";
+
+export function tokenStatus(token: Pick<Token, "expiresAt" | "isActive">, now: Date): TokenStatus {
+  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return "expired";
+  return token.isActive ? "active" : "inactive";
+}
+
+/** The Hub page's wording of the token's scope ("Read-only"). */
+export function scopeWording(token: Token): string {
+  return token.scopes.map((s) => SCOPE_WORDING[s] ?? s).join(", ");
+}
+
+/** A status in its colour: green active, yellow inactive, red expired. */
+export function colorStatus(io: IOStreams, status: TokenStatus): string {
+  return status === "active" ? io.color.green(status) : status === "inactive" ? io.color.yellow(status) : io.color.red(status);
+}
+
+/** The PAT this machine's Docker uses for Docker Hub, as hubpat recorded it. Secret reduced to a hint. */
+export interface DockerHeld {
+  tokenId?: string;
+  username: string;
+  /** A PAT's last 4 characters ("…abcd"): enough to recognise, useless to an attacker. Empty for anything else. */
+  hint: string;
+}
+
+/** What the helper's keychain holds for Docker Hub; null when nothing, or (with a warning) when unreadable. */
+export async function dockerHeld(store: CredentialStore, io: IOStreams): Promise<DockerHeld | null> {
+  try {
+    const found = await store.get(DOCKER_HUB_KEY);
+    if (!found) return null;
+    // Only a PAT's tail is shown: four characters of a short password would give too much away.
+    const hint = /^dckr_(pat|oat)_/.test(found.secret) && found.secret.length >= 20 ? `…${found.secret.slice(-4)}` : "";
+    return { username: found.username, hint, ...(found.tokenId ? { tokenId: found.tokenId } : {}) };
+  } catch (err) {
+    io.warn(`could not tell which token Docker uses: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  }
+}
+
+/** The JSON every command prints for a token: camelCase, ISO-8601 times, null for absent values. */
+export function tokenJson(token: Token, now: Date, held: DockerHeld | null) {
+  return {
+    id: token.id,
+    label: token.label,
+    scopes: token.scopes,
+    scope: scopeWording(token),
+    status: tokenStatus(token, now),
+    isActive: token.isActive,
+    createdAt: isoTime(token.createdAt),
+    lastUsedAt: token.lastUsedAt ? isoTime(token.lastUsedAt) : null,
+    expiresAt: token.expiresAt ? isoTime(token.expiresAt) : null,
+    creatorIp: token.creatorIp ?? null,
+    creatorUserAgent: token.creatorUserAgent ?? null,
+    clientId: token.clientId ?? null,
+    generatedBy: token.generatedBy ?? null,
+    usedByDocker: held?.tokenId === token.id,
+  };
+}
+
+/** "ci-runner (0d8f2a1c)": how a token is named in a message. */
+export function tokenName(token: Pick<Token, "id" | "label">): string {
+  return `${token.label} (${token.id.slice(0, 8)})`;
+}
+
+/** A time for `inspect`: ISO-8601, with "3 days ago" after it on a terminal; `none` when there is no time. */
+export function inspectTime(io: IOStreams, d: Date | undefined, now: Date, none: string): string {
+  if (!d) return none;
+  return io.isStdoutTTY ? `${isoTime(d)} (${relativeTime(d, now)})` : isoTime(d);
+}
+
+/** Prints `inspect` records: one "Key:   value" line per field, padded to one column, a blank line between records. */
+export function printRecords(io: IOStreams, records: [string, string][][]): void {
+  records.forEach((fields, i) => {
+    if (i > 0) io.print("");
+    for (const [key, value] of fields) io.print(`${`${key}:`.padEnd(14)}${value}`);
+  });
+}

@@ -1,0 +1,283 @@
+// Docker's config.json ($DOCKER_CONFIG/config.json, default ~/.docker/config.json): read it, refuse what we must not
+// edit, and replace it the way a crash cannot half-do. The file may hold plain-text credentials, so nothing here
+// puts its content in an error message (JSON.parse's own message quotes the text: we report the position only).
+//
+// A write is: a temporary file in the same directory (same filesystem, so rename is atomic), given the old file's
+// mode and owner, fsynced, renamed over config.json, then the directory fsynced. A reader, or Docker after a crash,
+// sees the old file or the new one, never half of one. Docker's own configfile.Save does the same (temp + rename);
+// it follows a symlinked config.json, we refuse one: replacing the link would cut the file loose from wherever
+// it points (a dotfiles repository), and writing through it would not be atomic.
+import { randomBytes } from "node:crypto";
+import { lstat, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { homedir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { HubpatError } from "../errors.js";
+
+/** A config.json hubpat will not edit (symlink, not a file, not JSON, read-only), or a failed write. */
+export class DockerConfigError extends HubpatError {}
+
+/** Called between the steps of a write; tests pause or kill the process there. */
+export type StepHook = (step: string) => void | Promise<void>;
+
+/** Docker's config.json for this environment: $DOCKER_CONFIG/config.json, else ~/.docker/config.json. */
+export function dockerConfigPath(env: Record<string, string | undefined>, home: string = homedir()): string {
+  return join(env.DOCKER_CONFIG || join(home, ".docker"), "config.json");
+}
+
+/** Mode and owner of the file on disk, kept across a rewrite. */
+export interface FileOwnership {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** config.json as read: its text (null when there is no file), the parsed object and who owns it. */
+export interface DockerConfigFile {
+  path: string;
+  text: string | null;
+  doc: Record<string, unknown>;
+  ownership: FileOwnership | null;
+}
+
+const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
+const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
+
+/** Where JSON.parse stopped, in words, without the text around it (that text may be a secret). */
+function parsePosition(err: unknown): string {
+  const msg = err instanceof Error ? err.message : "";
+  const lineCol = /\(line (\d+) column (\d+)\)/.exec(msg);
+  if (lineCol) return ` at line ${lineCol[1]}, column ${lineCol[2]}`;
+  const pos = /at position (\d+)/.exec(msg);
+  if (pos) return ` at character ${pos[1]}`;
+  if (/end of JSON input/i.test(msg)) return " (it ends too early)";
+  return "";
+}
+
+/** Parses config.json's text as Docker does: empty (or blank) is an empty config; anything but an object is refused. */
+export function parseDockerConfig(path: string, text: string): Record<string, unknown> {
+  if (text.trim() === "") return {};
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new DockerConfigError(`${path} is not valid JSON${parsePosition(err)}; hubpat changed nothing`, { hint: "fix or move the file, then run setup again" });
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new DockerConfigError(`${path} holds JSON that is not an object; hubpat changed nothing`, { hint: "fix or move the file, then run setup again" });
+  }
+  for (const [key, value] of Object.entries(doc)) {
+    // Go decodes keys case-insensitively: "Auths" is Docker's "auths" too.
+    if (["auths", "credhelpers"].includes(key.toLowerCase()) && (typeof value !== "object" || value === null || Array.isArray(value))) {
+      throw new DockerConfigError(`${path}: "${key}" is not an object, so Docker cannot read this file either; hubpat changed nothing`, { hint: "fix or move the file, then run setup again" });
+    }
+  }
+  return doc as Record<string, unknown>;
+}
+
+/**
+ * Reads config.json. A missing file (or directory) is an empty config. Refuses, touching nothing, a symlink,
+ * anything but a regular file, a file its owner may not write (mode without u+w) and a file that is not JSON.
+ */
+export async function readDockerConfig(path: string): Promise<DockerConfigFile> {
+  let st;
+  try {
+    st = await lstat(path);
+  } catch (err) {
+    if (errno(err) === "ENOENT") return { path, text: null, doc: {}, ownership: null };
+    throw new DockerConfigError(`cannot read ${path}: ${errno(err) ?? "unknown error"}`, { cause: err });
+  }
+  if (st.isSymbolicLink()) {
+    throw new DockerConfigError(`${path} is a symbolic link; hubpat edits only a regular file and changed nothing`, {
+      hint: "point DOCKER_CONFIG at the directory the link leads to, or replace the link with a copy",
+    });
+  }
+  if (!st.isFile()) throw new DockerConfigError(`${path} is not a regular file; hubpat changed nothing`);
+  // Root may write anything; the mode still says what the owner wants.
+  if ((st.mode & 0o200) === 0) {
+    throw new DockerConfigError(`${path} is read-only (mode ${octal(st.mode)}); hubpat changed nothing`, { hint: `make it writable first: chmod u+w ${path}` });
+  }
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new DockerConfigError(`cannot read ${path}: ${errno(err) ?? "unknown error"}`, { cause: err });
+  }
+  return { path, text, doc: parseDockerConfig(path, text), ownership: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
+}
+
+/** The layout of an existing file, so a rewrite changes the keys it must and little else. */
+function layoutOf(text: string | null): { indent: string; eol: string; finalEol: boolean } {
+  // Nothing to follow (no file, blank, a bare "{}"): Docker's own layout, tabs.
+  if (text === null || ["", "{}"].includes(text.replace(/\s/g, ""))) return { indent: "\t", eol: "\n", finalEol: true };
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const indent = /\n([ \t]+)\S/.exec(text)?.[1] ?? (text.trim().includes("\n") ? "\t" : "");
+  return { indent, eol, finalEol: /\n\s*$/.test(text) };
+}
+
+/** The new file's text: `doc` serialized with the old file's indentation, line endings and final newline. */
+export function renderDockerConfig(doc: Record<string, unknown>, like: string | null): string {
+  const { indent, eol, finalEol } = layoutOf(like);
+  const body = JSON.stringify(doc, null, indent);
+  return (eol === "\n" ? body : body.replace(/\n/g, eol)) + (finalEol ? eol : "");
+}
+
+const TEMP_PREFIX = (base: string) => `.${base}.hubpat-`;
+
+/**
+ * Replaces `path` with `text` atomically: a temp file in the same directory, given `ownership` (mode, then owner
+ * where we may: like Docker, an owner we cannot give is not an error; null: 0600, ours), fsynced, renamed, the
+ * directory fsynced.
+ * On failure the temp file is removed and `path` is as it was.
+ */
+export async function writeFileAtomic(path: string, text: string, ownership: FileOwnership | null, onStep?: StepHook): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `${TEMP_PREFIX(basename(path))}${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  const fh = await open(tmp, "wx", 0o600);
+  try {
+    await fh.writeFile(text);
+    await fh.chmod(ownership?.mode ?? 0o600);
+    if (ownership) {
+      try {
+        await fh.chown(ownership.uid, ownership.gid);
+      } catch (err) {
+        if (errno(err) !== "EPERM" && errno(err) !== "EINVAL") throw err;
+      }
+    }
+    await fh.sync();
+    await fh.close();
+    await onStep?.("temp-written");
+    await rename(tmp, path);
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await onStep?.("renamed");
+  await syncDir(dir);
+}
+
+/** fsync a directory so a rename survives a power cut; some filesystems refuse, which is no reason to fail. */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // EISDIR/EINVAL/EPERM on filesystems without directory fsync.
+  }
+}
+
+/** Removes temp files a killed hubpat left next to `path` (their process is gone). Returns how many. */
+export async function removeStaleTemps(path: string): Promise<number> {
+  // Temp files of config.json itself and of its backups (those may hold plain-text credentials).
+  const base = basename(path).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const temp = new RegExp(`^\\.${base}(?:\\.hubpat-(?:backup|undone)-\\d{8}T\\d{6}Z(?:-\\d+)?)?\\.hubpat-(\\d+)-[0-9a-f]+\\.tmp$`);
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = temp.exec(name);
+    if (!m || isAlive(Number(m[1]))) continue;
+    await rm(join(dirname(path), name), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errno(err) === "EPERM";
+  }
+}
+
+const BACKUP_INFIX = ".hubpat-backup-";
+const UNDONE_INFIX = ".hubpat-undone-";
+
+/** 2026-11-23T12:00:00.000Z → 20261123T120000Z: sorts as it reads, and is a valid file name everywhere. */
+const stamp = (now: Date) => now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+
+/** Writes `text` next to `path` as config.json.<infix><time>[-n], 0600 (it may hold plain-text credentials). */
+async function writeSideFile(path: string, infix: string, text: string, ownership: FileOwnership | null, now: Date): Promise<string> {
+  const base = `${path}${infix}${stamp(now)}`;
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    const exists = await lstat(candidate).then(
+      () => true,
+      (err: unknown) => (errno(err) === "ENOENT" ? false : Promise.reject(err)),
+    );
+    if (exists) continue;
+    await writeFileAtomic(candidate, text, ownership && { ...ownership, mode: 0o600 });
+    return candidate;
+  }
+}
+
+/** Saves config.json's current text as a timestamped backup (0600, same owner); returns the backup's path. */
+export function writeBackup(file: DockerConfigFile & { text: string }, now: Date): Promise<string> {
+  return writeSideFile(file.path, BACKUP_INFIX, file.text, file.ownership, now);
+}
+
+/** Backups of `path` that setup made, oldest first. */
+export async function listBackups(path: string): Promise<string[]> {
+  const prefix = `${basename(path)}${BACKUP_INFIX}`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return [];
+  }
+  const key = (name: string) => {
+    const [, time = "", n = "1"] = /^(\d{8}T\d{6}Z)(?:-(\d+))?$/.exec(name.slice(prefix.length)) ?? [];
+    return { time, n: Number(n) };
+  };
+  return names
+    .filter((n) => n.startsWith(prefix) && key(n).time !== "")
+    .sort((a, b) => {
+      const ka = key(a), kb = key(b);
+      return ka.time === kb.time ? ka.n - kb.n : ka.time < kb.time ? -1 : 1;
+    })
+    .map((n) => join(dirname(path), n));
+}
+
+/** What an undo did: which backup it put back, and where the file it replaced went (null: there was none). */
+export interface Restored {
+  backup: string;
+  replacedSavedAs: string | null;
+}
+
+/**
+ * Puts the newest backup back as config.json, atomically. The file it replaces is saved first (as
+ * config.json.hubpat-undone-<time>), so an undo loses nothing either. Refuses a symlinked config.json and a
+ * backup that is not JSON.
+ */
+export async function restoreLatestBackup(path: string, now: Date, onStep?: StepHook): Promise<Restored> {
+  const backups = await listBackups(path);
+  const backup = backups.at(-1);
+  if (!backup) throw new DockerConfigError(`there is no hubpat backup of ${path} to restore`, { hint: "setup makes one each time it changes the file" });
+  const text = await readFile(backup, "utf8");
+  parseDockerConfig(backup, text);
+  let current: DockerConfigFile | null;
+  try {
+    current = await readDockerConfig(path);
+  } catch (err) {
+    // An unparsable file may be put right by its backup; a symlink, a non-file or a read-only file may not.
+    const st = await lstat(path).catch(() => null);
+    if (!(err instanceof DockerConfigError) || !st?.isFile() || (st.mode & 0o200) === 0) throw err;
+    current = { path, text: await readFile(path, "utf8"), doc: {}, ownership: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
+  }
+  const replacedSavedAs = current.text === null ? null : await writeSideFile(path, UNDONE_INFIX, current.text, current.ownership, now);
+  await onStep?.("saved-current");
+  await writeFileAtomic(path, text, current.ownership, onStep);
+  return { backup, replacedSavedAs };
+}

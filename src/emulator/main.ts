@@ -1,0 +1,59 @@
+// `npm run emulator`: an offline Docker Hub for demos and for `hub-tokens --hub-url`. Prints its URLs and a demo
+// account with 2FA, then the account's current 2FA code whenever it changes. State lives in a file (default
+// hubpat-emulator.json in the temp dir; --state or HUBPAT_EMULATOR_STATE overrides, --reset starts afresh) so a
+// demo survives restarts without littering the work tree.
+// Fixed ports by default (7474 Hub, 7475 token service; --port/--registry-port, 0 = any) so a stored session
+// keyed by the Hub URL stays valid across restarts.
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startEmulator } from "./server.js";
+import { DEMO_TOTP_SECRET } from "./totp.js";
+
+/** The demo account `npm run emulator` creates on first start. */
+export const DEMO_USER = { username: "demo", password: "demo-password", totpSecret: DEMO_TOTP_SECRET };
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const stateFile = resolve(flag("--state") ?? process.env.HUBPAT_EMULATOR_STATE ?? join(tmpdir(), "hubpat-emulator.json"));
+  if (process.argv.includes("--reset")) rmSync(stateFile, { force: true });
+  const emulator = await startEmulator({
+    port: Number(flag("--port") ?? process.env.HUBPAT_EMULATOR_PORT ?? 7474),
+    registryPort: Number(flag("--registry-port") ?? process.env.HUBPAT_EMULATOR_REGISTRY_PORT ?? 7475),
+    stateFile,
+    users: [{ ...DEMO_USER, tokens: [{ label: "laptop", scopes: ["repo:admin"] }, { label: "ci", scopes: ["repo:read"], isActive: false }] }],
+    orgs: [{ name: "demo-org", owners: [DEMO_USER.username] }],
+    rateLimit: { limit: 180, windowSeconds: 60 },
+    record: false, // a long demo would otherwise keep every exchange in memory
+  });
+  const out = process.stdout;
+  out.write(`hubpat Docker Hub emulator\n`);
+  out.write(`  Hub API:        ${emulator.url}\n`);
+  out.write(`  token service:  ${emulator.tokenServiceUrl} (also ${emulator.url}/token)\n`);
+  out.write(`  state file:     ${stateFile} (--reset to start afresh)\n`);
+  out.write(`  demo account:   ${DEMO_USER.username} / ${DEMO_USER.password} (2FA on; organization demo-org)\n`);
+  out.write(`  2FA secret:     ${DEMO_TOTP_SECRET} (add it to an authenticator app, or use the codes below)\n`);
+  out.write(`  try:            hub-tokens --hub-url ${emulator.url} login ${DEMO_USER.username}\n`);
+  let last = "";
+  const tick = () => {
+    const code = emulator.currentCode(DEMO_USER.username);
+    if (code !== last) out.write(`  2FA code now:   ${(last = code)}\n`);
+  };
+  tick();
+  const timer = setInterval(tick, 1000);
+  const stop = () => {
+    clearInterval(timer);
+    void emulator.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`hubpat emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+/** Exit codes shared by both faces (see README "Exit codes"). */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, auth: 4, cancelled: 130 } as const;
+
+/** A failure the user can act on: one lowercase sentence, optionally a hint naming the fix. */
+export class HubpatError extends Error {
+  readonly exitCode: number = ExitCode.failure;
+  readonly hint?: string;
+  constructor(message: string, options?: { cause?: unknown; hint?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    if (options?.hint !== undefined) this.hint = options.hint;
+  }
+}
+
+/** Bad flags or arguments: exit 2, and the CLI prints usage. */
+export class UsageError extends HubpatError {
+  override readonly exitCode: number = ExitCode.usage;
+}
+
+/** Not logged in, or the Hub rejected the session: exit 4. */
+export class AuthError extends HubpatError {
+  override readonly exitCode: number = ExitCode.auth;
+  constructor(message: string, options?: { cause?: unknown; hint?: string }) {
+    super(message, { hint: "run: hub-tokens login", ...options });
+  }
+}
+
+/** The user said no or pressed Ctrl-C: exit 130. */
+export class CancelError extends HubpatError {
+  override readonly exitCode: number = ExitCode.cancelled;
+}
+
+/** One line for the user: the message, then the hint after a colon-free separator. Never a stack. */
+export function formatError(err: unknown): string {
+  if (err instanceof HubpatError) return err.hint ? `${err.message} (${err.hint})` : err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** The exit code an error maps to: its own for ours, 1 for anything else. */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof HubpatError ? err.exitCode : ExitCode.failure;
+}

@@ -1,0 +1,55 @@
+import type { Writable } from "node:stream";
+import { hasAbandonedCalls, HELPER_SERVICE, KeychainStore, timeoutsFromEnv } from "../store/keychain.js";
+import { credentialsPath, FileStore, insecureStorageChosen, insecureStorageWarning } from "../store/file.js";
+import type { CredentialStore } from "../store/store.js";
+import { handle, MAX_INPUT_BYTES } from "./protocol.js";
+
+/** The process edges the helper touches, injectable so tests can run it without a child process. */
+export interface HelperIO {
+  /** process.stdin, or anything read the same way: src/helper/stdio.ts reads fd 0 without the stream machinery. */
+  stdin: AsyncIterable<Buffer | string> & { destroy(): unknown };
+  /** process.stdout, or anything written the same way (src/helper/stdio.ts). */
+  stdout: { write(text: string, done: () => void): unknown };
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
+
+const NEEDS_INPUT = new Set(["get", "store", "erase"]);
+
+/**
+ * Runs `docker-credential-hubpat ACTION`: reads stdin, answers on stdout, resolves the exit code, or
+ * "kill" when a hung keychain call would keep the process alive (the answer is then already written; Docker
+ * reads only stdout and zero/non-zero, and every such answer is a failure or not-found anyway).
+ */
+export async function runHelper(args: readonly string[], io: HelperIO, store?: CredentialStore): Promise<number | "kill"> {
+  const needsInput = args.length === 1 && NEEDS_INPUT.has(args[0]!);
+  const input = needsInput ? await readInput(io.stdin, MAX_INPUT_BYTES + 1) : "";
+  const result = await handle(args, input, async () => store ?? openStore(io));
+  if (result.stderr) io.stderr.write(result.stderr);
+  await new Promise<void>((resolve) => io.stdout.write(result.stdout, () => resolve()));
+  return hasAbandonedCalls() ? "kill" : result.exitCode;
+}
+
+/** The OS keychain, or the plain file when the person chose insecure storage (and then a warning, every time). */
+function openStore(io: HelperIO): CredentialStore {
+  if (!insecureStorageChosen(io.env)) return new KeychainStore(timeoutsFromEnv(io.env));
+  const path = credentialsPath(io.env);
+  io.stderr.write(`docker-credential-hubpat: warning: ${insecureStorageWarning(path)}\n`);
+  return new FileStore(path, HELPER_SERVICE);
+}
+
+/** Reads stdin to its end, but stops after `limit` bytes so a huge input can't exhaust memory. */
+async function readInput(stream: HelperIO["stdin"], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    chunks.push(buf);
+    size += buf.length;
+    if (size >= limit) {
+      stream.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

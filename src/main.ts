@@ -1,0 +1,58 @@
+// The one entry point of both faces. Loaded on every Docker credential lookup, so it imports nothing but
+// node: built-ins here and chooses its face before loading anything else.
+import { readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+
+/** Which program the user started: the Docker credential helper or the token CLI. */
+export type Face = "helper" | "tokens";
+
+/** The face a program name asks for: `docker-credential-*` is the helper, anything else the token CLI. */
+export function faceFromName(programPath: string): Face {
+  return basename(programPath).replace(/\.(exe|cjs|js)$/i, "").startsWith("docker-credential-") ? "helper" : "tokens";
+}
+
+/** Runs one face with argv (after the program name) and ends the process with its exit code. */
+export async function run(face: Face, argv: string[]): Promise<void> {
+  if (face === "helper") {
+    const [{ runHelper }, { blockingStdin, blockingStdout }] = await Promise.all([import("./helper/run.js"), import("./helper/stdio.js")]);
+    // Not process.stdin and process.stdout (streams costing ms to set up); stderr only when written to.
+    const io = { stdin: blockingStdin(), stdout: blockingStdout(), get stderr() { return process.stderr; }, env: process.env };
+    const code = await runHelper(argv, io);
+    // A keychain call that timed out still holds a native thread, and Node's exit waits for it: only a
+    // signal ends the process then. The answer is already on stdout, and it is a non-zero answer anyway.
+    if (code === "kill") process.kill(process.pid, "SIGKILL");
+    else process.exit(code);
+  }
+  const help = cachedHelp(argv);
+  if (help !== undefined) {
+    process.stdout.write(help);
+    return;
+  }
+  const { runTokens } = await import("./cli/entry.js");
+  process.exitCode = await runTokens(argv);
+}
+
+let readHelp = (): string => readFileSync(join(__dirname, "help.json"), "utf8");
+
+/** Where the help pages come from: dist/help.json beside the bundle, or the single executable's asset. */
+export function setHelpSource(read: () => string): void {
+  readHelp = read;
+}
+
+/**
+ * `hub-tokens --help` and `hub-tokens <command> --help` from dist/help.json, which the build renders from the
+ * commander definitions: loading the CLI bundle only to print help costs more than Node's own start-up.
+ * Undefined for anything else, or when there is no such file (tests running the sources).
+ */
+function cachedHelp(argv: string[]): string | undefined {
+  const [first, second] = argv;
+  const isHelp = (a: string | undefined) => a === "--help" || a === "-h";
+  const key = argv.length === 1 && isHelp(first) ? "" : argv.length === 2 && isHelp(second) && !first!.startsWith("-") ? first! : undefined;
+  if (key === undefined) return undefined;
+  try {
+    const pages = JSON.parse(readHelp()) as Record<string, string>;
+    return Object.hasOwn(pages, key) ? pages[key] : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,28 @@
+import { HubpatError } from "../errors.js";
+
+/** Why the keychain could not answer; each has its own fix. */
+export type KeychainProblem = "no-bus" | "no-service" | "locked" | "timeout" | "unavailable" | "failed" | "file";
+
+const FIX: Record<KeychainProblem, string> = {
+  "no-bus": "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or dead): run inside a desktop session or start one with dbus-run-session",
+  "no-service": "no Secret Service on the session bus: install and start gnome-keyring (or KeePassXC with Secret Service enabled)",
+  locked: "the keychain is locked and the unlock was refused: unlock your login keyring (for example in Seahorse) and try again",
+  timeout: "the keychain did not answer in time: unlock it if it is waiting for a password, or restart the keyring daemon",
+  unavailable: "the OS keychain is not available on this system",
+  failed: "the keychain refused the request",
+  file: "hubpat's credentials file (insecure storage) could not be used",
+};
+
+const NO_KEYCHAIN = new Set<KeychainProblem>(["no-bus", "no-service", "unavailable"]);
+
+/** The OS keychain could not be used. The message never contains a secret: only the operation and the cause. */
+export class KeychainError extends HubpatError {
+  constructor(
+    readonly problem: KeychainProblem,
+    options?: { cause?: unknown; detail?: string },
+  ) {
+    // Where there is no keychain at all, name the opt-in (hub-tokens prints hints; the helper's answer does not).
+    const hint = NO_KEYCHAIN.has(problem) ? "with no keychain on this machine, hub-tokens --insecure-storage keeps secrets in a plain file" : undefined;
+    super(options?.detail ? `${FIX[problem]} (${options.detail})` : FIX[problem], { ...(options?.cause === undefined ? {} : { cause: options.cause }), ...(hint ? { hint } : {}) });
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { IOStreams, isColorEnabled, redact, relativeTime, type Column } from "../../src/cli/io.js";
+import { sink } from "../fakes/deps.js";
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function io(o: { tty: boolean; env?: Record<string, string>; noColor?: boolean }) {
+  const out = sink();
+  const streams = new IOStreams({ in: process.stdin, out: out.stream, err: out.stream, isStdinTTY: o.tty, isStdoutTTY: o.tty, isStderrTTY: o.tty, env: o.env ?? {}, noColor: o.noColor ?? false, spinner: false });
+  return { streams, out: out.text };
+}
+
+describe("colour", () => {
+  it.each<[string, { tty: boolean; env?: Record<string, string>; noColor?: boolean }, boolean]>([
+    ["on for a terminal", { tty: true }, true],
+    ["off for a pipe", { tty: false }, false],
+    ["off with NO_COLOR", { tty: true, env: { NO_COLOR: "1" } }, false],
+    ["on with an empty NO_COLOR", { tty: true, env: { NO_COLOR: "" } }, true],
+    ["off with TERM=dumb", { tty: true, env: { TERM: "dumb" } }, false],
+    ["off with --no-color", { tty: true, noColor: true }, false],
+    ["off with --no-color even with FORCE_COLOR", { tty: true, noColor: true, env: { FORCE_COLOR: "1" } }, false],
+    ["on for a pipe with FORCE_COLOR", { tty: false, env: { FORCE_COLOR: "1" } }, true],
+    ["FORCE_COLOR over NO_COLOR", { tty: true, env: { FORCE_COLOR: "1", NO_COLOR: "1" } }, true],
+    ["off with FORCE_COLOR=0", { tty: true, env: { FORCE_COLOR: "0" } }, false],
+  ])("%s", (_name, o, expected) => {
+    expect(isColorEnabled({ env: o.env ?? {}, isStdoutTTY: o.tty, noColor: o.noColor ?? false })).toBe(expected);
+    expect(io(o).streams.color.green("x")).toBe(expected ? "\u001b[32mx\u001b[39m" : "x");
+  });
+});
+
+describe("table", () => {
+  const columns: Column<{ a: string; b: string }>[] = [
+    { header: "NAME", tty: (r) => r.a, plain: (r) => r.a },
+    { header: "WHEN", tty: (r) => r.b, plain: (r) => `iso:${r.b}` },
+  ];
+  const rows = [
+    { a: "ci", b: "3 days ago" },
+    { a: "laptop-long", b: "never" },
+  ];
+
+  it("aligns columns under headers on a terminal", () => {
+    const { streams, out } = io({ tty: true, noColor: true });
+    streams.table(rows, columns);
+    expect(out()).toBe("NAME         WHEN\nci           3 days ago\nlaptop-long  never\n");
+  });
+
+  it("pads by visible width when cells are coloured", () => {
+    const { streams, out } = io({ tty: true });
+    streams.table([{ a: streams.color.green("ci"), b: "x" }, { a: "abcd", b: "y" }], columns);
+    expect(out().replace(ANSI, "")).toBe("NAME  WHEN\nci    x\nabcd  y\n");
+  });
+
+  it("writes tab-separated rows with no header to a pipe", () => {
+    const { streams, out } = io({ tty: false });
+    streams.table(rows, columns);
+    expect(out()).toBe("ci\tiso:3 days ago\nlaptop-long\tiso:never\n");
+  });
+});
+
+describe("relativeTime", () => {
+  const now = new Date("2026-11-23T12:00:00Z");
+  it.each([
+    ["2026-11-23T11:59:30Z", "just now"],
+    ["2026-11-23T11:58:00Z", "2 minutes ago"],
+    ["2026-11-23T11:00:00Z", "1 hour ago"],
+    ["2026-11-20T12:00:00Z", "3 days ago"],
+    ["2026-12-23T12:00:00Z", "in 1 month"],
+    ["2026-12-22T12:00:00Z", "in 29 days"],
+    ["2027-11-23T12:00:00Z", "in 1 year"],
+  ])("%s is %s", (when, text) => expect(relativeTime(new Date(when), now)).toBe(text));
+});
+
+describe("redact", () => {
+  it("hides PATs, JWTs and credentials in debug text", () => {
+    const line = 'POST /v2/users/login {"username":"mona","password":"hunter2"} Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln token dckr_pat_abcDEF123_-x';
+    expect(redact(line)).toBe('POST /v2/users/login {"username":"mona","password":"***"} Authorization: Bearer *** token dckr_pat_***');
+  });
+});

@@ -1,0 +1,158 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { DOCKER_HUB_KEY } from "../../src/cli/deps.js";
+import { parseExpiry, parseScope, runCreate, type CreateOptions } from "../../src/commands/create.js";
+import { HubClient } from "../../src/hub/client.js";
+import { NOW, testDeps } from "../fakes/deps.js";
+import { failure, useEmulator } from "../fakes/hub.js";
+
+const ctx = useEmulator();
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+const opts = (o: Partial<CreateOptions>): CreateOptions => ({ dockerLogin: false, json: false, ...o });
+const loggedIn = (o: Parameters<typeof testDeps>[0] = {}) => testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, ...o });
+
+describe("create", () => {
+  it("asks for what is missing on a terminal and prints the token once, alone on stdout", async () => {
+    const t = loggedIn({
+      tty: true,
+      answers: [
+        { input: "Token description:", answer: "ci-runner" },
+        { select: "Access permissions:", answer: "repo:read" },
+        { select: "Expiration date:", answer: "30d" },
+      ],
+    });
+    await runCreate(opts({}), t.deps);
+    const made = ctx.hub.tokenByLabel("ci-runner");
+    expect(made.scopes).toEqual(["repo:read"]);
+    expect(made.expires_at).toMatch(/^2026-12-23T12:00:00/);
+    expect(t.stdout()).toMatch(/^dckr_pat_[A-Za-z0-9_-]+\n$/);
+    expect(sha256(t.stdout().trim())).toBe(made.secret_sha256);
+    expect(t.stderr()).toBe(
+      `✓ Created ci-runner (${made.uuid.slice(0, 8)}): Read-only, expires 2026-12-23T12:00:00Z\n` +
+        "  Copy it now: the Hub never shows it again. Use it as the password of: docker login --username mona\n",
+    );
+    expect(t.store.entries.size).toBe(0);
+  });
+
+  it("takes flags when piped and prints only the token on stdout", async () => {
+    const t = loggedIn();
+    await runCreate(opts({ label: "deploy", scope: "Read & Write", expires: "never" }), t.deps);
+    const made = ctx.hub.tokenByLabel("deploy");
+    expect(made.scopes).toEqual(["repo:write"]);
+    expect(made.expires_at).toBeNull();
+    expect(sha256(t.stdout().trim())).toBe(made.secret_sha256);
+    expect(t.stderr()).toBe(`✓ Created deploy (${made.uuid.slice(0, 8)}): Read & Write, never expires\n`);
+  });
+
+  it("names every missing flag when it cannot ask", async () => {
+    const t = loggedIn();
+    expect(await failure(runCreate(opts({ label: "x" }), t.deps))).toEqual({ line: "hub-tokens: no terminal to ask for the token's details: pass --scope, --expires", exitCode: 2 });
+    expect(ctx.hub.tokensOf("mona")).toEqual([]);
+  });
+
+  it("stores the token for Docker with --docker-login and never prints it", async () => {
+    const t = loggedIn();
+    await runCreate(opts({ label: "laptop", scope: "admin", expires: "2027-01-31", dockerLogin: true }), t.deps);
+    const made = ctx.hub.tokenByLabel("laptop");
+    const stored = t.store.entries.get(DOCKER_HUB_KEY);
+    expect(stored).toEqual({ username: "mona", secret: expect.stringMatching(/^dckr_pat_/), tokenId: made.uuid });
+    expect(sha256(stored!.secret)).toBe(made.secret_sha256);
+    expect(t.stdout()).toBe("");
+    expect(t.stderr()).toBe(
+      `✓ Created laptop (${made.uuid.slice(0, 8)}): Read, Write, Delete, expires 2027-01-31T00:00:00Z\n` +
+        `  Stored for Docker (https://index.docker.io/v1/) as mona, secret …${stored!.secret.slice(-4)}\n` +
+        '! Docker does not ask hubpat for credentials yet: set "credsStore": "hubpat" in /nonexistent/hubpat-test/config.json\n',
+    );
+    // Docker's registry login works with what was stored.
+    expect(await new HubClient({ baseUrl: ctx.hub.url, tokenServiceUrl: ctx.hub.tokenServiceUrl }).verifyRegistryLogin("mona", stored!.secret)).toBe(true);
+  });
+
+  it("prints JSON with the secret once", async () => {
+    const t = loggedIn();
+    await runCreate(opts({ label: "json", scope: "public_read", expires: "90d", json: true }), t.deps);
+    const made = ctx.hub.tokenByLabel("json");
+    const printed = JSON.parse(t.stdout()) as Record<string, unknown>;
+    expect(printed).toEqual({
+      id: made.uuid,
+      label: "json",
+      scopes: ["repo:public_read"],
+      scope: "Public Repo Read-only",
+      status: "active",
+      isActive: true,
+      createdAt: "2026-11-23T12:00:00Z",
+      lastUsedAt: null,
+      expiresAt: "2027-02-21T12:00:00Z",
+      creatorIp: "127.0.0.1",
+      creatorUserAgent: expect.stringContaining("hubpat"),
+      clientId: "HUB",
+      generatedBy: "manual",
+      usedByDocker: false,
+      secret: expect.stringMatching(/^dckr_pat_/),
+    });
+    expect(sha256(printed.secret as string)).toBe(made.secret_sha256);
+  });
+
+  it("takes the store's failure back: the token is deleted again", async () => {
+    const t = loggedIn();
+    t.store.set = () => Promise.reject(new Error("the keychain is locked"));
+    const f = await failure(runCreate(opts({ label: "lost", scope: "read", expires: "30d", dockerLogin: true }), t.deps));
+    expect(f.line).toMatch(/^hub-tokens: created lost \([0-9a-f]{8}\) but could not store it for Docker, so deleted it again$/);
+    expect(f.exitCode).toBe(1);
+    expect(ctx.hub.tokensOf("mona")).toEqual([]);
+  });
+
+  it("needs a login (exit 4)", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url });
+    expect(await failure(runCreate(opts({ label: "x", scope: "read", expires: "30d" }), t.deps))).toEqual({
+      line: `hub-tokens: not logged in to ${ctx.hub.url} (run: hub-tokens login)`,
+      exitCode: 4,
+    });
+  });
+
+  it("exits 4 when the Hub has let the session expire", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 60 }) } });
+    ctx.clock.now = new Date(NOW.getTime() + 120_000);
+    const f = await failure(runCreate(opts({ label: "x", scope: "read", expires: "30d" }), t.deps));
+    expect(f.exitCode).toBe(4);
+    expect(f.line).toMatch(/\(run: hub-tokens login\)$/);
+    expect(ctx.hub.tokensOf("mona")).toEqual([]);
+  });
+
+  it("stops with 130 when a prompt is cancelled, creating nothing", async () => {
+    const t = loggedIn({ tty: true, answers: [{ input: "Token description:", answer: "cancel" }] });
+    expect((await failure(runCreate(opts({}), t.deps))).exitCode).toBe(130);
+    expect(ctx.hub.tokensOf("mona")).toEqual([]);
+  });
+});
+
+describe("parseScope", () => {
+  it.each([
+    ["Read, Write, Delete", "repo:admin"],
+    ["repo:admin", "repo:admin"],
+    ["Read & Write", "repo:write"],
+    ["write", "repo:write"],
+    ["read-only", "repo:read"],
+    ["Public Repo Read-only", "repo:public_read"],
+    ["public_read", "repo:public_read"],
+  ])("%s → %s", (text, scope) => expect(parseScope(text)).toBe(scope));
+
+  it("lists the choices for an unknown scope", () => {
+    expect(() => parseScope("delete")).toThrow(
+      'unknown scope "delete": use one of "Read, Write, Delete" (repo:admin), "Read & Write" (repo:write), "Read-only" (repo:read), "Public Repo Read-only" (repo:public_read)',
+    );
+  });
+});
+
+describe("parseExpiry", () => {
+  it.each([
+    ["30d", "2026-12-23T12:00:00.000Z"],
+    ["60d", "2027-01-22T12:00:00.000Z"],
+    ["90d", "2027-02-21T12:00:00.000Z"],
+    ["1y", "2027-11-23T12:00:00.000Z"],
+    ["2027-01-31", "2027-01-31T00:00:00.000Z"],
+  ])("%s → %s", (text, iso) => expect(parseExpiry(text, NOW)?.toISOString()).toBe(iso));
+  it("never is undefined", () => expect(parseExpiry("never", NOW)).toBeUndefined());
+  it("refuses a past date", () => expect(() => parseExpiry("2025-01-01", NOW)).toThrow("expiry 2025-01-01 is in the past"));
+  it("refuses other words", () => expect(() => parseExpiry("2w", NOW)).toThrow('unknown expiry "2w": use 30d, 60d, 90d, 1y, never or a date such as 2027-01-31'));
+});
+

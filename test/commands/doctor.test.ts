@@ -1,0 +1,192 @@
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DOCKER_HUB_KEY, type HostInfo } from "../../src/cli/deps.js";
+import { runDoctor, type DoctorOptions } from "../../src/commands/doctor.js";
+import { KeychainError } from "../../src/store/errors.js";
+import { MemoryStore } from "../../src/store/memory.js";
+import type { CredentialStore } from "../../src/store/store.js";
+import { VERSION } from "../../src/version.js";
+import { NOW, testDeps } from "../fakes/deps.js";
+import { failure, MONA, useEmulator } from "../fakes/hub.js";
+
+const day = 86_400_000;
+const ctx = useEmulator(() => ({
+  users: [{ ...MONA, tokens: [{ label: "ci", scopes: ["repo:read"], expiresAt: new Date(NOW.getTime() + 3 * day) }, { label: "old", isActive: false }] }],
+}));
+const opts = (o: Partial<DoctorOptions> = {}): DoctorOptions => ({ expiringDays: 14, json: false, ...o });
+
+/** A directory holding a `docker-credential-hubpat` that answers `version` with `answer`. */
+function helperDir(answer: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "hubpat-doctor-path-"));
+  const file = join(dir, "docker-credential-hubpat");
+  writeFileSync(file, `#!/bin/sh\n[ "$1" = version ] && printf '%s\\n' '${answer}'\n`);
+  chmodSync(file, 0o755);
+  return dir;
+}
+
+function dockerConfig(content: object | null): string {
+  const dir = mkdtempSync(join(tmpdir(), "hubpat-doctor-docker-"));
+  if (content) writeFileSync(join(dir, "config.json"), JSON.stringify(content));
+  return join(dir, "config.json");
+}
+
+/** Not Linux, so no bus or Secret Service lines: the keychain is a memory store (or `scratch`). */
+function host(o: { path?: string; scratch?: CredentialStore; platform?: NodeJS.Platform; env?: Record<string, string> } = {}): HostInfo {
+  return { env: { PATH: o.path ?? helperDir(`docker-credential-hubpat (hubpat) v${VERSION}`), ...o.env }, platform: o.platform ?? "darwin", insecureStorage: false, scratchStore: () => o.scratch ?? new MemoryStore() };
+}
+
+class FailingStore extends MemoryStore {
+  constructor(private readonly err: Error) {
+    super();
+  }
+  override async set(): Promise<void> {
+    throw this.err;
+  }
+}
+
+describe("doctor", () => {
+  it("passes when Docker, the keychain, the Hub and Docker's token all work, and warns of expiring tokens", async () => {
+    const path = helperDir(`docker-credential-hubpat (hubpat) v${VERSION}`);
+    const config = dockerConfig({ auths: {}, credsStore: "hubpat" });
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, dockerConfigPath: config });
+    const { token, secret } = ctx.hub.addToken("mona", { label: "laptop", scopes: ["repo:write"] });
+    t.store.entries.set(DOCKER_HUB_KEY, { username: "mona", secret, tokenId: token.uuid });
+    t.deps.host = host({ path });
+    const [ci, laptop] = [ctx.hub.tokenByLabel("ci").uuid.slice(0, 8), token.uuid.slice(0, 8)];
+    await runDoctor(opts(), t.deps);
+    expect(t.stdout()).toBe(
+      `✓ Helper: ${join(path, "docker-credential-hubpat")} (hubpat ${VERSION})\n` +
+        `✓ Docker config: ${config} sends Docker Hub credentials to hubpat\n` +
+        '✓ Keychain round trip: stored, read back and erased a test item (service "hubpat-doctor")\n' +
+        "✓ Hub session: mona, valid until 2026-11-30T12:00:00Z (in 7 days)\n" +
+        `✓ Hub reachable: ${ctx.hub.url} answered\n` +
+        `✓ Docker Hub credential: laptop (${laptop}) …${secret.slice(-4)} for mona, accepted by the registry's token service\n` +
+        `! Expiring tokens: 1 token expires within 14 days: ci (${ci}) in 3 days (fix: hub-tokens rotate TOKEN)\n`,
+    );
+    expect(t.stderr()).toBe("✓ Nothing blocking found\n");
+    expect(t.stdout()).not.toContain(secret);
+  });
+
+  it("fails, naming each fix, when nothing is set up", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "hubpat-doctor-empty-"));
+    const config = dockerConfig(null);
+    const t = testDeps({ hubUrl: ctx.hub.url, dockerConfigPath: config });
+    t.deps.host = host({ path: empty });
+    expect(await failure(runDoctor(opts(), t.deps))).toEqual({ line: "hub-tokens: 3 checks failed: Helper, Docker config, Hub session", exitCode: 1 });
+    expect(t.stdout()).toBe(
+      "✗ Helper: docker-credential-hubpat is not on PATH, so Docker can't run it (fix: put docker-credential-hubpat on PATH: npm install -g hubpat installs it beside hub-tokens)\n" +
+        `✗ Docker config: ${config} does not exist, so Docker keeps credentials its own way (fix: set "credsStore": "hubpat" in ${config} (or run: hub-tokens setup))\n` +
+        '✓ Keychain round trip: stored, read back and erased a test item (service "hubpat-doctor")\n' +
+        `✗ Hub session: not logged in to ${ctx.hub.url} (fix: hub-tokens login)\n` +
+        `✓ Hub reachable: ${ctx.hub.url} answered\n` +
+        "! Docker Hub credential: none stored, so Docker pulls from Docker Hub anonymously (and is rate-limited as such) (fix: hub-tokens create --docker-login)\n" +
+        "- Expiring tokens: needs the token list from docker hub\n",
+    );
+  });
+
+  it("fails when the helper on PATH is someone else's, or Docker uses another store", async () => {
+    const path = helperDir("docker-credential-pass v0.8.2");
+    const config = dockerConfig({ credsStore: "desktop" });
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, dockerConfigPath: config });
+    t.deps.host = host({ path });
+    await failure(runDoctor(opts({ json: true }), t.deps));
+    const report = JSON.parse(t.stdout()) as { ok: boolean; checks: { id: string; status: string; detail: string; fix: string | null }[] };
+    expect(report.ok).toBe(false);
+    expect(report.checks.slice(0, 2)).toEqual([
+      { id: "helper", name: "Helper", status: "fail", detail: `${join(path, "docker-credential-hubpat")} is not hubpat's helper (its version answer: "docker-credential-pass v0.8.2")`, fix: "put docker-credential-hubpat on PATH: npm install -g hubpat installs it beside hub-tokens" },
+      { id: "dockerConfig", name: "Docker config", status: "fail", detail: `${config} does not send Docker Hub (https://index.docker.io/v1/) to hubpat`, fix: `set "credsStore": "hubpat" in ${config} (or run: hub-tokens setup)` },
+    ]);
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ["helper", "fail"], ["dockerConfig", "fail"], ["keychainRoundTrip", "ok"], ["hubSession", "ok"], ["hubReachable", "ok"], ["dockerCredential", "warn"], ["expiringTokens", "warn"],
+    ]);
+  });
+
+  it.each([
+    ["inactive", (id: string) => void (ctx.hub.state.tokens.get(id)!.is_active = false), (s: string) => `laptop (${s}) …KEEP for mona is inactive (fix: hub-tokens activate ${s}, or hub-tokens rotate)`],
+    ["deleted", (id: string) => void ctx.hub.state.tokens.delete(id), (s: string) => `token ${s} …KEEP for mona no longer exists on docker hub (fix: hub-tokens create --docker-login)`],
+  ])("fails when Docker's token is %s on the Hub", async (_name, change, line) => {
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    const { token } = ctx.hub.addToken("mona", { label: "laptop", secret: "dckr_pat_0123456789abcdefghijKEEP" });
+    t.store.entries.set(DOCKER_HUB_KEY, { username: "mona", secret: "dckr_pat_0123456789abcdefghijKEEP", tokenId: token.uuid });
+    t.deps.host = host();
+    change(token.uuid);
+    expect(await failure(runDoctor(opts(), t.deps))).toEqual({ line: "hub-tokens: 1 check failed: Docker Hub credential", exitCode: 1 });
+    expect(t.stdout()).toContain(`✗ Docker Hub credential: ${line(token.uuid.slice(0, 8))}\n`);
+  });
+
+  it("fails when the registry's token service refuses a secret hubpat did not create", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.store.entries.set(DOCKER_HUB_KEY, { username: "mona", secret: "dckr_pat_not-a-token-of-monas-XYZW" });
+    t.deps.host = host();
+    expect((await failure(runDoctor(opts(), t.deps))).exitCode).toBe(1);
+    expect(t.stdout()).toContain("✗ Docker Hub credential: the registry's token service refuses a secret …XYZW for mona (fix: hub-tokens create --docker-login, or docker login)\n");
+  });
+
+  it("says the Hub refused an expired or revoked session", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    ctx.hub.state.sessions.clear();
+    t.deps.host = host();
+    expect(await failure(runDoctor(opts(), t.deps))).toEqual({ line: "hub-tokens: 1 check failed: Hub session", exitCode: 1 });
+    expect(t.stdout()).toContain("✗ Hub session: docker hub refused mona's session: it expired or was revoked (fix: hub-tokens login)\n");
+  });
+
+  it("says the Hub can't be reached, logged in or not", async () => {
+    const t = testDeps({ hubUrl: "http://127.0.0.1:9", dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.host = host();
+    expect(await failure(runDoctor(opts(), t.deps))).toEqual({ line: "hub-tokens: 2 checks failed: Hub session, Hub reachable", exitCode: 1 });
+    expect(t.stdout()).toContain("✗ Hub reachable: can't reach docker hub at 127.0.0.1:9 (ECONNREFUSED): check your network and try again (fix: check the network, a proxy or --hub-url)\n");
+  });
+
+  it("says the Hub can't be reached", async () => {
+    const t = testDeps({ hubUrl: "http://127.0.0.1:9", session: { username: "mona", token: ctx.hub.sessionFor("mona") }, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.host = host();
+    expect(await failure(runDoctor(opts(), t.deps))).toEqual({ line: "hub-tokens: 1 check failed: Hub reachable", exitCode: 1 });
+    expect(t.stdout()).toContain("✗ Hub reachable: can't reach docker hub at 127.0.0.1:9 (ECONNREFUSED): check your network and try again (fix: check the network, a proxy or --hub-url)\n");
+  });
+
+  it("fails on a session past its expiry without asking the Hub with it", async () => {
+    const later = new Date(NOW.getTime() + 2 * 3600_000);
+    const t = testDeps({ hubUrl: ctx.hub.url, now: later, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 3600 }) }, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.host = host();
+    expect(await failure(runDoctor(opts(), t.deps))).toEqual({ line: "hub-tokens: 1 check failed: Hub session", exitCode: 1 });
+    expect(t.stdout()).toContain(`✗ Hub session: mona's session expired 1 hour ago (2026-11-23T13:00:00Z) (fix: hub-tokens login)\n✓ Hub reachable: ${ctx.hub.url} answered\n`);
+    expect(ctx.hub.exchanges.filter((x) => x.headers.authorization !== undefined)).toEqual([]);
+  });
+
+  it("warns of a session ending within a day", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 3 * 3600 }) }, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.host = host();
+    await runDoctor(opts(), t.deps);
+    expect(t.stdout()).toContain("! Hub session: mona, valid until 2026-11-23T15:00:00Z (in 3 hours) (fix: hub-tokens login)\n");
+  });
+
+  it("with insecure storage: says where secrets are and checks the file instead of the Secret Service", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.host = { ...host({ platform: "linux" }), insecureStorage: true };
+    await failure(runDoctor(opts(), t.deps));
+    const [, , storage, round] = t.stdout().split("\n");
+    expect(storage).toBe("! Storage: secrets are kept in a plain file (insecure storage), not the OS keychain (fix: hub-tokens --no-insecure-storage status, once the keychain works)");
+    expect(round).toBe('✓ Keychain round trip: stored, read back and erased a test item (service "hubpat-doctor")');
+    expect(t.stdout()).not.toContain("Session bus");
+  });
+
+  it("on Linux: a missing session bus fails the bus and skips what needs it", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.host = host({ platform: "linux", env: { DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/hubpat-bus" } });
+    await failure(runDoctor(opts(), t.deps));
+    expect(t.stdout()).toContain(
+      "✗ Session bus: unix:path=/nonexistent/hubpat-bus does not answer (ENOENT) (fix: run inside a desktop session or start one with dbus-run-session)\n" +
+        "- Secret Service: needs the session bus\n" +
+        "- Keychain round trip: needs the session bus\n",
+    );
+  });
+
+  it("reports a keychain that fails in a way with no fix of its own on the round trip line", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.host = host({ scratch: new FailingStore(new KeychainError("failed", { detail: "org.freedesktop.DBus.Error.AccessDenied" })) });
+    await failure(runDoctor(opts(), t.deps));
+    expect(t.stdout()).toContain("✗ Keychain round trip: the keychain refused the request (org.freedesktop.DBus.Error.AccessDenied)\n");
+  });
+});

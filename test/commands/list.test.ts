@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import { DOCKER_HUB_KEY } from "../../src/cli/deps.js";
+import { runList, type ListOptions } from "../../src/commands/list.js";
+import { HubClient } from "../../src/hub/client.js";
+import { MemoryStore } from "../../src/store/memory.js";
+import { NOW, testDeps } from "../fakes/deps.js";
+import { failure, MONA, useEmulator } from "../fakes/hub.js";
+
+const day = 86_400_000;
+const ago = (ms: number) => new Date(NOW.getTime() - ms);
+const ctx = useEmulator(() => ({
+  users: [
+    {
+      ...MONA,
+      tokens: [
+        { label: "old", scopes: ["repo:write"], isActive: false, createdAt: ago(400 * day) },
+        { label: "gone", scopes: ["repo:read"], createdAt: ago(100 * day), expiresAt: ago(day) },
+        { label: "laptop", scopes: ["repo:admin"], createdAt: ago(40 * day) },
+        { label: "ci", scopes: ["repo:read"], createdAt: ago(3 * day), lastUsedAt: ago(2 * 3_600_000), expiresAt: new Date(NOW.getTime() + 27 * day) },
+      ],
+    },
+  ],
+}));
+const opts = (o: Partial<ListOptions> = {}): ListOptions => ({ active: false, inactive: false, json: false, ...o });
+const id = (label: string) => ctx.hub.tokenByLabel(label).uuid;
+
+/** Docker holds `laptop`, as `create --docker-login` leaves it. */
+function dockerStore(): MemoryStore {
+  const store = new MemoryStore();
+  store.entries.set(DOCKER_HUB_KEY, { username: "mona", secret: "dckr_pat_secretsecretabcd", tokenId: id("laptop") });
+  return store;
+}
+const loggedIn = (o: Parameters<typeof testDeps>[0] = {}) => testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, store: dockerStore(), ...o });
+
+describe("list", () => {
+  it("remembers the token count, so the next list asks for every page at once instead of page 1 first", async () => {
+    for (let i = 0; i < 296; i++) ctx.hub.addToken("mona", { label: `bulk${i}` });
+    ctx.hub.faults.latencyMs = 30; // long enough that requests sent together are in flight together
+    const t = loggedIn();
+    await runList(opts({ json: true }), t.deps);
+    expect(t.config.lastTokenCount(ctx.hub.url)).toBe(300);
+    // Count unknown: page 1 alone, then pages 2 and 3 together.
+    expect(ctx.hub.stats.maxConcurrent).toBe(2);
+    ctx.hub.stats.maxConcurrent = 0;
+    const again = loggedIn();
+    again.config.setLastTokenCount(ctx.hub.url, 300);
+    await runList(opts({ json: true }), again.deps);
+    expect(ctx.hub.stats.maxConcurrent).toBe(3);
+    expect((JSON.parse(again.stdout()) as unknown[]).length).toBe(300);
+  });
+
+  it("prints an aligned table with relative times, Docker's token marked, and the Hub's counts on a terminal", async () => {
+    const t = loggedIn({ tty: true });
+    await runList(opts(), t.deps);
+    const s = (label: string) => id(label).slice(0, 8);
+    expect(t.stdout()).toBe(
+      [
+        "ID        LABEL            SCOPE                STATUS    CREATED       LAST USED    EXPIRES",
+        `${s("ci")}  ci               Read-only            active    3 days ago    2 hours ago  in 27 days`,
+        `${s("laptop")}  laptop [docker]  Read, Write, Delete  active    1 month ago   never        never`,
+        `${s("gone")}  gone             Read-only            expired   3 months ago  never        1 day ago`,
+        `${s("old")}  old              Read & Write         inactive  1 year ago    never        never`,
+        "",
+        "4 tokens: 3 active, 1 inactive",
+        "",
+      ].join("\n"),
+    );
+    expect(t.stderr()).toBe("");
+  });
+
+  it("prints tab-separated rows with ISO-8601 times when piped", async () => {
+    const t = loggedIn();
+    await runList(opts(), t.deps);
+    expect(t.stdout()).toBe(
+      [
+        `${id("ci")}\tci\trepo:read\tactive\t2026-11-20T12:00:00Z\t2026-11-23T10:00:00Z\t2026-12-20T12:00:00Z\t`,
+        `${id("laptop")}\tlaptop\trepo:admin\tactive\t2026-10-14T12:00:00Z\t\t\tdocker`,
+        `${id("gone")}\tgone\trepo:read\texpired\t2026-08-15T12:00:00Z\t\t2026-11-22T12:00:00Z\t`,
+        `${id("old")}\told\trepo:write\tinactive\t2025-10-19T12:00:00Z\t\t\t`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("prints JSON with --json", async () => {
+    const t = loggedIn();
+    await runList(opts({ json: true, inactive: true }), t.deps);
+    expect(JSON.parse(t.stdout())).toEqual([
+      expect.objectContaining({ id: id("gone"), label: "gone", status: "expired", isActive: true, expiresAt: "2026-11-22T12:00:00Z", usedByDocker: false }),
+      expect.objectContaining({ id: id("old"), label: "old", scopes: ["repo:write"], scope: "Read & Write", status: "inactive", isActive: false, lastUsedAt: null, usedByDocker: false }),
+    ]);
+  });
+
+  it("filters with --active", async () => {
+    const t = loggedIn();
+    await runList(opts({ active: true }), t.deps);
+    expect(t.stdout().split("\n").filter(Boolean).map((l) => l.split("\t")[1])).toEqual(["ci", "laptop"]);
+  });
+
+  it("says so when nothing matches", async () => {
+    await ctx.hub.close();
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: "x" }, connect: async () => ({ listTokens: async () => ({ tokens: [], total: 0, activeCount: 0 }) }) as unknown as HubClient });
+    await runList(opts({ inactive: true }), t.deps);
+    expect(t.stdout()).toBe("");
+    expect(t.stderr()).toBe("No inactive or expired tokens\n");
+  });
+
+  it("lists every page", async () => {
+    for (let i = 0; i < 230; i++) ctx.hub.addToken("mona", { label: `bulk-${i}` });
+    const t = loggedIn();
+    await runList(opts(), t.deps);
+    expect(t.stdout().split("\n").filter(Boolean)).toHaveLength(234);
+  });
+
+  it("waits out a rate limit and still lists", async () => {
+    ctx.hub.faults.rateLimitBurst = 1;
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, now: new Date() });
+    ctx.clock.now = new Date();
+    await runList(opts({ json: true }), t.deps);
+    expect((JSON.parse(t.stdout()) as unknown[]).length).toBe(4);
+    expect(ctx.hub.stats.rateLimited).toBe(1);
+  });
+
+  it("gives up on a rate limit it would wait too long for, saying when to retry", async () => {
+    ctx.hub.faults.rateLimitBurst = 5;
+    const session = ctx.hub.sessionFor("mona");
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: session }, connect: async (s) => new HubClient({ baseUrl: ctx.hub.url, session: s!, maxRateLimitWaitMs: 0 }) });
+    const f = await failure(runList(opts(), t.deps));
+    expect(f.line).toMatch(/^hub-tokens: docker hub's rate limit was reached: try again after \d\d:\d\d:\d\d UTC$/);
+    expect(f.exitCode).toBe(1);
+  });
+
+  it("needs a login (exit 4)", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url });
+    expect(await failure(runList(opts(), t.deps))).toEqual({ line: `hub-tokens: not logged in to ${ctx.hub.url} (run: hub-tokens login)`, exitCode: 4 });
+  });
+
+  it("exits 4 when the stored session has expired", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 60 }) }, now: new Date(NOW.getTime() + 3_600_000) });
+    expect(await failure(runList(opts(), t.deps))).toEqual({
+      line: `hub-tokens: your session for ${ctx.hub.url} expired at 2026-11-23T12:01:00.000Z (run: hub-tokens login)`,
+      exitCode: 4,
+    });
+  });
+
+  it("refuses a session obtained with a PAT, naming the fix", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { kind: "pat" }) } });
+    const f = await failure(runList(opts(), t.deps));
+    expect(f).toEqual({ line: "hub-tokens: personal access tokens can't manage tokens: log in with your password (run: hub-tokens login)", exitCode: 4 });
+  });
+});

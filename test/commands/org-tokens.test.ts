@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import {
+  parseResource, runOrgCreate, runOrgDelete, runOrgInspect, runOrgList, runOrgSetActive, type OrgDeleteOptions,
+} from "../../src/commands/org-tokens.js";
+import { NOW, testDeps } from "../fakes/deps.js";
+import { failure, MONA, useEmulator } from "../fakes/hub.js";
+
+const day = 86_400_000;
+const ctx = useEmulator(() => ({ users: [MONA, { username: "bob", password: "pw" }], orgs: [{ name: "acme", owners: ["mona"], members: ["bob"] }] }));
+const pull = [{ type: "TYPE_REPO" as const, path: "acme/app", scopes: ["repo-pull"] }];
+function seed(label: string, o: { isActive?: boolean; expiresAt?: Date } = {}) {
+  const t = ctx.hub.state.addOrgToken("acme", "mona", { label, description: "", resources: pull, expiresAt: o.expiresAt ?? null, createdAt: new Date(NOW.getTime() - 10 * day), secret: `dckr_oat_${label}` });
+  if (o.isActive === false) t.is_active = false;
+  return t;
+}
+const as = (user: string, o: Parameters<typeof testDeps>[0] = {}) => testDeps({ hubUrl: ctx.hub.url, session: { username: user, token: ctx.hub.sessionFor(user) }, ...o });
+const labels = () => ctx.hub.orgTokensOf("acme").map((t) => t.label);
+const del = (o: Partial<OrgDeleteOptions>): OrgDeleteOptions => ({ org: "acme", tokens: [], inactive: false, expired: false, yes: false, dryRun: false, json: false, ...o });
+
+describe("--org", () => {
+  it("lists the organization's tokens, tab-separated when piped", async () => {
+    const ci = seed("ci");
+    const old = seed("old", { isActive: false });
+    const t = as("mona");
+    await runOrgList({ org: "acme", active: false, inactive: false, json: false }, t.deps);
+    expect(t.stdout()).toBe(
+      `${old.id}\told\trepo:acme/app:repo-pull\tinactive\tmona\t\t\n` +
+        `${ci.id}\tci\trepo:acme/app:repo-pull\tactive\tmona\t\t\n`,
+    );
+  });
+
+  it("tells a member who is not an owner that only owners manage them", async () => {
+    const t = as("bob");
+    expect(await failure(runOrgList({ org: "acme", active: false, inactive: false, json: false }, t.deps))).toEqual({
+      line: "hub-tokens: you can't manage the access tokens of organization acme: only its owners can, logged in with a password",
+      exitCode: 1,
+    });
+  });
+
+  it("creates a token with resources and prints its secret once on stdout", async () => {
+    const t = as("mona");
+    await runOrgCreate({ org: "acme", label: "deploy", description: "CD pipeline", resources: ["repo:acme/app:repo-pull,repo-push", "org:acme:team-read"], expires: "90d", json: false }, t.deps);
+    const [made] = ctx.hub.orgTokensOf("acme");
+    expect(made).toMatchObject({
+      label: "deploy",
+      description: "CD pipeline",
+      created_by: "mona",
+      expires_at: "2027-02-21T12:00:00.000000Z",
+      resources: [{ type: "TYPE_REPO", path: "acme/app", scopes: ["repo-pull", "repo-push"] }, { type: "TYPE_ORG", path: "acme", scopes: ["team-read"] }],
+    });
+    const secret = t.stdout().trim();
+    expect(ctx.hub.state.oatBySecret("acme", secret)?.id).toBe(made!.id);
+    expect(t.stderr()).toBe(`✓ Created deploy (${made!.id.slice(0, 8)}) in acme: repo:acme/app (repo-pull, repo-push), org:acme (team-read), expires 2027-02-21T12:00:00Z\n`);
+  });
+
+  it("needs a resource, and resources it can read", async () => {
+    const t = as("mona");
+    expect(await failure(runOrgCreate({ org: "acme", label: "x", resources: [], expires: "never", json: false }, t.deps))).toEqual({
+      line: "hub-tokens: an organization access token needs at least one --resource, such as repo:acme/app:repo-pull",
+      exitCode: 2,
+    });
+    expect(() => parseResource("acme/app")).toThrow('can\'t read the resource "acme/app": write repo:NAMESPACE/REPO:SCOPES or org:NAME:SCOPES, such as repo:acme/app:repo-pull,repo-push');
+    expect(parseResource("repo:*/*/public:repo-pull")).toEqual({ type: "TYPE_REPO", path: "*/*/public", scopes: ["repo-pull"] });
+    expect(labels()).toEqual([]);
+  });
+
+  it("inspects a token by label as JSON", async () => {
+    const ci = seed("ci", { expiresAt: new Date(NOW.getTime() + 5 * day) });
+    const t = as("mona");
+    await runOrgInspect({ org: "acme", tokens: ["ci"], json: true }, t.deps);
+    expect(JSON.parse(t.stdout())).toEqual([
+      {
+        org: "acme", id: ci.id, label: "ci", description: null, resources: pull, status: "active", isActive: true, createdBy: "mona",
+        createdAt: "2026-11-13T12:00:00Z", lastUsedAt: null, expiresAt: "2026-11-28T12:00:00Z",
+      },
+    ]);
+  });
+
+  it("deactivates and activates by label or id prefix", async () => {
+    const ci = seed("ci");
+    const t = as("mona");
+    await runOrgSetActive({ org: "acme", tokens: ["ci"], json: false }, t.deps, false);
+    expect(ctx.hub.state.orgTokens.get(ci.id)?.is_active).toBe(false);
+    await runOrgSetActive({ org: "acme", tokens: [ci.id.slice(0, 8)], json: false }, t.deps, true);
+    expect(ctx.hub.state.orgTokens.get(ci.id)?.is_active).toBe(true);
+    expect(t.stderr()).toBe(`✓ Deactivated ci (${ci.id.slice(0, 8)}) in acme\n✓ Activated ci (${ci.id.slice(0, 8)}) in acme\n`);
+  });
+
+  it("deletes as delete does: --yes when piped, asks on a terminal, --dry-run", async () => {
+    seed("ci");
+    const old = seed("old", { isActive: false });
+    const gone = seed("gone", { expiresAt: new Date(NOW.getTime() + day) });
+    ctx.hub.state.orgTokens.get(gone.id)!.expires_at = "2026-11-20T12:00:00.000000Z";
+    expect(await failure(runOrgDelete(del({ tokens: ["ci"] }), as("mona").deps))).toEqual({ line: "hub-tokens: no terminal to confirm the deletion: pass --yes (or --dry-run to see what would go)", exitCode: 2 });
+
+    const dry = as("mona");
+    await runOrgDelete(del({ expired: true, dryRun: true }), dry.deps);
+    expect(dry.stderr()).toBe(`Would delete 1 token of acme:\n  gone (${gone.id.slice(0, 8)}), repo:acme/app (repo-pull), expired\n`);
+    expect(labels()).toEqual(["gone", "old", "ci"]);
+
+    const tty = as("mona", { tty: true, answers: [{ confirm: "Delete 2 tokens? This cannot be undone.", answer: true }] });
+    await runOrgDelete(del({ inactive: true, expired: true }), tty.deps);
+    expect(labels()).toEqual(["ci"]);
+    expect(tty.stderr()).toContain(`✓ Deleted old (${old.id.slice(0, 8)}) from acme\n`);
+  });
+
+  it("exits 4, as delete does, when the session expires between listing and deleting", async () => {
+    const ci = seed("ci");
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 60 }) } });
+    const real = await t.deps.hub();
+    t.deps.hub = async () =>
+      Object.assign(Object.create(real) as typeof real, {
+        listOrgTokens: async (org: string) => {
+          const list = await real.listOrgTokens(org);
+          ctx.clock.now = new Date(NOW.getTime() + 61_000); // the Hub's clock passes the session's expiry
+          return list;
+        },
+      });
+    const result = await failure(runOrgDelete(del({ tokens: ["ci"], yes: true }), t.deps));
+    expect(result.exitCode).toBe(4);
+    expect(result.line).toMatch(new RegExp(`^hub-tokens: deleted 0 of 1 tokens; not ci \\(${ci.id.slice(0, 8)}\\): .*\\(run: hub-tokens login\\)$`));
+    expect(labels()).toEqual(["ci"]);
+  });
+});

@@ -1,0 +1,79 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DOCKER_HUB_KEY } from "../../src/cli/deps.js";
+import { runStatus } from "../../src/commands/status.js";
+import { NOW, testDeps } from "../fakes/deps.js";
+import { failure, MONA, useEmulator } from "../fakes/hub.js";
+
+const ctx = useEmulator(() => ({ users: [MONA] }));
+
+function dockerConfig(content: object): string {
+  const path = join(mkdtempSync(join(tmpdir(), "hubpat-docker-")), "config.json");
+  writeFileSync(path, JSON.stringify(content));
+  return path;
+}
+
+describe("status", () => {
+  it("shows the account, session expiry, secrets and Docker's wiring", async () => {
+    const path = dockerConfig({ credsStore: "hubpat" });
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 86_400 }) }, dockerConfigPath: path });
+    t.store.entries.set(DOCKER_HUB_KEY, { username: "mona", secret: "dckr_pat_xxxxxxxxxxxxWXYZ", tokenId: "0d8f2a1c-1111-4000-8000-000000000001" });
+    await runStatus({ json: false }, t.deps);
+    expect(t.stdout()).toBe(
+      [
+        `Hub:       ${ctx.hub.url}`,
+        "Account:   mona, session valid until 2026-11-24T12:00:00Z (in 1 day)",
+        "Secrets:   memory (test)",
+        `Docker:    uses hubpat (${path})`,
+        "Docker Hub credential: token 0d8f2a1c …WXYZ for mona",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("says how to wire Docker, and exits 4 when not logged in", async () => {
+    const path = dockerConfig({ credsStore: "desktop" });
+    const t = testDeps({ hubUrl: ctx.hub.url, dockerConfigPath: path });
+    expect(await failure(runStatus({ json: false }, t.deps))).toEqual({ line: `hub-tokens: not logged in to ${ctx.hub.url} (run: hub-tokens login)`, exitCode: 4 });
+    expect(t.stdout()).toBe(
+      [
+        `Hub:       ${ctx.hub.url}`,
+        "Account:   not logged in",
+        "Secrets:   memory (test)",
+        `Docker:    does not use hubpat: set "credsStore": "hubpat" in ${path}`,
+        "Docker Hub credential: none stored",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("counts a per-registry credHelpers entry as wired, and prints JSON", async () => {
+    const path = dockerConfig({ credsStore: "desktop", credHelpers: { "index.docker.io": "hubpat" } });
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 3600 }) }, dockerConfigPath: path });
+    await runStatus({ json: true }, t.deps);
+    expect(JSON.parse(t.stdout())).toEqual({
+      hubUrl: ctx.hub.url,
+      loggedIn: true,
+      username: "mona",
+      sessionExpiresAt: "2026-11-23T13:00:00Z",
+      secrets: "memory (test)",
+      docker: { configPath: path, usesHubpat: true, credential: null },
+    });
+  });
+
+  it("reports an expired session with exit 4", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 60 }) }, now: new Date(NOW.getTime() + 7_200_000) });
+    expect((await failure(runStatus({ json: false }, t.deps))).exitCode).toBe(4);
+    expect(t.stdout()).toContain("Account:   mona, session expired 2 hours ago (2026-11-23T12:01:00Z)\n");
+  });
+
+  it("shows no part of a secret hubpat did not create", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") } });
+    t.store.entries.set(DOCKER_HUB_KEY, { username: "mona", secret: "hunter22" });
+    await runStatus({ json: false }, t.deps);
+    expect(t.stdout()).toContain("Docker Hub credential: a secret for mona, not created by hubpat\n");
+    expect(t.stdout()).not.toContain("er22");
+  });
+});

@@ -1,0 +1,89 @@
+// hub-tokens in a real terminal (tmux): the prompts a person sees, answered with keystrokes. Proves the
+// password is masked, the 2FA code is asked for, and create's choices work with the arrow keys and Enter.
+import { execFileSync, spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { haveSecretService, startKeyringSession, type KeyringSession } from "../../scripts/keyring-session.mjs";
+import { startEmulator, type Emulator } from "../../src/emulator/server.js";
+import { ROOT } from "../fakes/helper-process.js";
+import { MONA, TOTP_SECRET } from "../fakes/hub.js";
+
+const HUB_TOKENS = join(ROOT, "bin", "hub-tokens.cjs");
+const haveTmux = spawnSync("sh", ["-c", "command -v tmux"]).status === 0;
+
+describe.skipIf(!haveTmux || !haveSecretService())("hub-tokens at a terminal", () => {
+  const socket = `hubpat-test-${process.pid}`;
+  let keyring: KeyringSession;
+  let hub: Emulator;
+
+  const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
+  const screen = () => tmux("capture-pane", "-p", "-t", "t");
+  const keys = (...k: string[]) => tmux("send-keys", "-t", "t", ...k);
+  /** Polls the screen until `pattern` shows; fails with the screen if it never does. */
+  async function waitFor(pattern: RegExp): Promise<string> {
+    for (let i = 0; i < 200; i++) {
+      const s = screen();
+      if (pattern.test(s)) return s;
+      await sleep(50);
+    }
+    throw new Error(`never showed ${String(pattern)}; the screen:\n${screen()}`);
+  }
+
+  beforeAll(async () => {
+    keyring = await startKeyringSession("unlocked");
+    hub = await startEmulator({ users: [{ ...MONA, totpSecret: TOTP_SECRET }] });
+    const env = { ...keyring.env, HUBPAT_HUB_URL: hub.url, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, PS1: "$ ", TERM: "xterm-256color" };
+    execFileSync("tmux", ["-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "160", "-y", "40", "bash --norc --noprofile"], { env });
+  });
+  afterAll(async () => {
+    spawnSync("tmux", ["-L", socket, "kill-server"]);
+    await hub?.close();
+    await keyring?.close();
+    expect(hub.unhandled).toEqual([]);
+  });
+
+  it("logs in through the password and 2FA prompts, masking the password", async () => {
+    keys(`node ${HUB_TOKENS} login -u mona`, "Enter");
+    await waitFor(/Password:/);
+    keys("-l", MONA.password);
+    keys("Enter");
+    await waitFor(/Two-factor authentication code:/);
+    keys("-l", hub.currentCode("mona"));
+    keys("Enter");
+    const s = await waitFor(/✓ Logged in to .* as mona/);
+    expect(s).not.toContain(MONA.password);
+    expect(s).toMatch(/Password: \*+/);
+  });
+
+  it("creates a token through the prompts and shows it once", async () => {
+    keys("clear", "Enter");
+    keys(`node ${HUB_TOKENS} create`, "Enter");
+    await waitFor(/Token description:/);
+    keys("-l", "from-tmux");
+    keys("Enter");
+    await waitFor(/Access permissions:/);
+    keys("Up"); // from the default (Read-only) up to Read & Write
+    keys("Enter");
+    await waitFor(/Expiration date:/);
+    keys("Enter"); // the default, 30 days
+    const s = await waitFor(/Copy it now/);
+    const made = hub.tokenByLabel("from-tmux");
+    expect(made.scopes).toEqual(["repo:write"]);
+    expect(s).toMatch(/^dckr_pat_[A-Za-z0-9_-]+$/m);
+    expect(s).toContain(`✓ Created from-tmux (${made.uuid.slice(0, 8)}): Read & Write, expires `);
+    expect(s).toContain("Use it as the password of: docker login --username mona");
+  });
+
+  it("stops with 130 on Ctrl-C at a prompt, creating nothing", async () => {
+    keys("clear", "Enter");
+    keys(`node ${HUB_TOKENS} create; echo "exit=$?"`, "Enter");
+    await waitFor(/Token description:/);
+    keys("-l", "never-made");
+    keys("C-c");
+    const s = await waitFor(/exit=\d+/);
+    expect(s).toMatch(/exit=130/);
+    expect(s).toContain("hub-tokens: cancelled");
+    expect(hub.tokensOf("mona").map((t) => t.token_label)).toEqual(["from-tmux"]);
+  });
+});

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { handle, MAX_INPUT_BYTES, NOT_FOUND, USAGE } from "../../src/helper/protocol.js";
+import { KeychainError } from "../../src/store/errors.js";
+import { MemoryStore } from "../../src/store/memory.js";
+import type { CredentialStore } from "../../src/store/store.js";
+import { failingStore } from "../fakes/stores.js";
+
+const HUB = "https://index.docker.io/v1/";
+
+function seeded(): MemoryStore {
+  const store = new MemoryStore();
+  store.entries.set(HUB, { username: "mona", secret: "dckr_pat_abc" });
+  store.entries.set("127.0.0.1:5000", { username: "<token>", secret: "id-token" });
+  return store;
+}
+
+async function call(args: string[], input: string, store: CredentialStore = seeded()) {
+  return handle(args, input, async () => store);
+}
+
+describe("get", () => {
+  it.each([
+    ["Docker Hub key, exactly as Docker sends it", HUB, `{"ServerURL":"${HUB}","Username":"mona","Secret":"dckr_pat_abc"}\n`],
+    ["a trailing newline is trimmed", `${HUB}\n`, `{"ServerURL":"${HUB}","Username":"mona","Secret":"dckr_pat_abc"}\n`],
+    ["identity tokens come back as \\u003ctoken\\u003e, as Go encodes them", "127.0.0.1:5000", `{"ServerURL":"127.0.0.1:5000","Username":"\\u003ctoken\\u003e","Secret":"id-token"}\n`],
+  ])("%s", async (_name, input, stdout) => {
+    expect(await call(["get"], input)).toEqual({ stdout, stderr: "", exitCode: 0 });
+  });
+
+  it("answers Docker's exact not-found text with exit 1 for an unknown key", async () => {
+    expect(await call(["get"], "ghcr.io")).toEqual({ stdout: `${NOT_FOUND}\n`, stderr: "", exitCode: 1 });
+  });
+
+  it("compares keys as exact strings, as Docker normalises them itself", async () => {
+    expect((await call(["get"], "index.docker.io")).stdout).toBe(`${NOT_FOUND}\n`);
+  });
+
+  it("rejects an empty server URL with the message Docker maps back", async () => {
+    expect(await call(["get"], " \n")).toEqual({ stdout: "no credentials server URL\n", stderr: "", exitCode: 1 });
+  });
+
+  it("answers not-found and explains on stderr when the keychain can't be reached", async () => {
+    const broken = failingStore("get", new KeychainError("locked"));
+    const result = await call(["get"], HUB, broken);
+    expect(result.stdout).toBe(`${NOT_FOUND}\n`);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe(`docker-credential-hubpat: answering "not found" for ${HUB}: the keychain is locked and the unlock was refused: unlock your login keyring (for example in Seahorse) and try again\n`);
+  });
+});
+
+describe("store", () => {
+  it("stores exactly what Docker sends, JSON-escaped identity tokens and unicode included", async () => {
+    const store = new MemoryStore();
+    const input = '{"ServerURL":"127.0.0.1:5000","Username":"\\u003ctoken\\u003e","Secret":"pässwörd ✓ \\u0026"}\n';
+    expect(await call(["store"], input, store)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(store.entries.get("127.0.0.1:5000")).toEqual({ username: "<token>", secret: "pässwörd ✓ &" });
+  });
+
+  it("matches field names case-insensitively, as Go's decoder does", async () => {
+    const store = new MemoryStore();
+    await call(["store"], '{"serverurl":"r.test","USERNAME":"u","secret":"s"}', store);
+    expect(store.entries.get("r.test")).toEqual({ username: "u", secret: "s" });
+  });
+
+  it("accepts an empty secret, like the Go helpers", async () => {
+    const store = new MemoryStore();
+    expect((await call(["store"], '{"ServerURL":"r.test","Username":"u","Secret":""}', store)).exitCode).toBe(0);
+    expect(store.entries.get("r.test")).toEqual({ username: "u", secret: "" });
+  });
+
+  it("overwrites an existing entry", async () => {
+    const store = seeded();
+    await call(["store"], `{"ServerURL":"${HUB}","Username":"mona","Secret":"dckr_pat_new"}`, store);
+    expect(store.entries.get(HUB)).toEqual({ username: "mona", secret: "dckr_pat_new" });
+  });
+
+  it.each([
+    ["empty stdin", "", 'store: no input: expected {"ServerURL":…,"Username":…,"Secret":…} on stdin'],
+    ["not JSON", "hello", 'store: input is not JSON: expected {"ServerURL":…,"Username":…,"Secret":…} on stdin'],
+    ["a JSON array", "[1]", 'store: input is not a JSON object: expected {"ServerURL":…,"Username":…,"Secret":…} on stdin'],
+    ["missing ServerURL", '{"Username":"u","Secret":"s"}', "no credentials server URL"],
+    ["missing Username", '{"ServerURL":"r.test","Secret":"s"}', "no credentials username"],
+    ["a number for Secret", '{"ServerURL":"r.test","Username":"u","Secret":5}', "store: Secret must be a JSON string"],
+    ["huge input", `{"ServerURL":"r.test","Username":"u","Secret":"${"x".repeat(MAX_INPUT_BYTES)}"}`, "store: input is larger than 64 KiB: Docker sends a server URL or one JSON object"],
+  ])("rejects %s with one line on stdout, exit 1, and stores nothing", async (_name, input, message) => {
+    const store = seeded();
+    const before = new Map(store.entries);
+    expect(await call(["store"], input, store)).toEqual({ stdout: `${message}\n`, stderr: "", exitCode: 1 });
+    expect(store.entries).toEqual(before);
+  });
+
+  it("never echoes the secret in an error", async () => {
+    const failing = failingStore("set", new KeychainError("no-service"));
+    const result = await call(["store"], '{"ServerURL":"r.test","Username":"u","Secret":"TOPSECRET"}', failing);
+    expect(result).toEqual({
+      stdout: "no Secret Service on the session bus: install and start gnome-keyring (or KeePassXC with Secret Service enabled)\n",
+      stderr: "",
+      exitCode: 1,
+    });
+  });
+});
+
+describe("erase", () => {
+  it("removes the entry and prints nothing", async () => {
+    const store = seeded();
+    expect(await call(["erase"], HUB, store)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(store.entries.has(HUB)).toBe(false);
+  });
+
+  it("succeeds for a missing entry, as docker logout erases several spellings of a host", async () => {
+    const store = seeded();
+    expect(await call(["erase"], "https://127.0.0.1:5000", store)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(store.entries.size).toBe(2);
+  });
+
+  it("fails with a sentence naming the fix when the keychain is unreachable", async () => {
+    const broken = failingStore("delete", new KeychainError("no-bus"));
+    const result = await call(["erase"], HUB, broken);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^no D-Bus session bus .*dbus-run-session\n$/);
+    // docker logout never shows an erase error, so the user hears it from the helper's stderr.
+    expect(result.stderr).toBe(`docker-credential-hubpat: could not erase ${HUB}: ${result.stdout}`);
+  });
+});
+
+describe("list", () => {
+  it("prints every key and username as one JSON object, keys sorted as Go prints a map", async () => {
+    expect(await call(["list"], "unused")).toEqual({ stdout: `{"127.0.0.1:5000":"\\u003ctoken\\u003e","${HUB}":"mona"}\n`, stderr: "", exitCode: 0 });
+  });
+
+  it("fails naming the fix on stdout and stderr when the keychain is unreachable (docker build hides it)", async () => {
+    const result = await call(["list"], "unused", failingStore("list", new KeychainError("locked")));
+    const fix = "the keychain is locked and the unlock was refused: unlock your login keyring (for example in Seahorse) and try again";
+    expect(result).toEqual({ stdout: `${fix}\n`, stderr: `docker-credential-hubpat: could not list credentials: ${fix}\n`, exitCode: 1 });
+  });
+
+  it("prints {} for an empty store", async () => {
+    expect((await call(["list"], "unused", new MemoryStore())).stdout).toBe("{}\n");
+  });
+});
+
+describe("invocation", () => {
+  it.each([
+    [["version"], "docker-credential-hubpat (hubpat) v0.0.0-dev\n", 0],
+    [["--version"], "docker-credential-hubpat (hubpat) v0.0.0-dev\n", 0],
+    [["--help"], `${USAGE}\n`, 0],
+    [[], `${USAGE}\n`, 1],
+    [["get", "extra"], `${USAGE}\n`, 1],
+    [["frob"], "docker-credential-hubpat: unknown action: frob\n", 1],
+  ])("%j prints %j and exits %i", async (args, stdout, exitCode) => {
+    const store = seeded();
+    expect(await call(args, HUB, store)).toEqual({ stdout, stderr: "", exitCode });
+    expect(store.entries.size).toBe(2);
+  });
+});
