@@ -257,29 +257,32 @@ describe.skipIf(!canRun)("the built helper process, on a real Secret Service", (
 
   it(`answers once, exits 0 or 1 without a signal, finishes, and leaves the keychain alone when it rejects (${SPAWN_RUNS} cases)`, async () => {
     const outcomes = tally();
-    await fc.assert(
-      fc.asyncProperty(caseArb, async ([args, input]) => {
-        const before = keyringItems(session.env);
-        const r = await hubpat(args, input, session.env);
-        outcomes.count(args, r);
-        expect(r.hung ?? false).toBe(false);
-        expect(r.signal).toBeNull();
-        const text = asText(input);
-        checkShape(args, text, r);
-        const after = keyringItems(session.env);
-        expect(duplicateAccounts(after)).toEqual([]);
-        const action = args.length === 1 ? args[0] : undefined;
-        if (r.exitCode !== 0 || (action !== "store" && action !== "erase")) expect(after).toEqual(before);
-        // The real keychain answers get and list as the store it holds.
-        if (r.exitCode === 0 && action === "get") {
-          const answer = JSON.parse(r.stdout) as { ServerURL: string; Username: string; Secret: string };
-          const item = before.find((i) => i.account === answer.ServerURL);
-          expect(item && JSON.parse(item.secret)).toMatchObject({ username: answer.Username, secret: answer.Secret });
-        }
-        // (Counted, not compared by name: secret-tool prints an account with a newline in it over two lines.)
-        if (r.exitCode === 0 && action === "list") expect(Object.keys(JSON.parse(r.stdout) as object)).toHaveLength(before.length);
-      }),
-      params(SPAWN_RUNS),
+    // A crash of gnome-keyring-daemon itself is not hubpat's: then the cases run again on a new daemon.
+    await session.survivingDaemonCrash(() =>
+      fc.assert(
+        fc.asyncProperty(caseArb, async ([args, input]) => {
+          const before = keyringItems(session.env);
+          const r = await hubpat(args, input, session.env);
+          outcomes.count(args, r);
+          expect(r.hung ?? false).toBe(false);
+          expect(r.signal).toBeNull();
+          const text = asText(input);
+          checkShape(args, text, r);
+          const after = keyringItems(session.env);
+          expect(duplicateAccounts(after)).toEqual([]);
+          const action = args.length === 1 ? args[0] : undefined;
+          if (r.exitCode !== 0 || (action !== "store" && action !== "erase")) expect(after).toEqual(before);
+          // The real keychain answers get and list as the store it holds.
+          if (r.exitCode === 0 && action === "get") {
+            const answer = JSON.parse(r.stdout) as { ServerURL: string; Username: string; Secret: string };
+            const item = before.find((i) => i.account === answer.ServerURL);
+            expect(item && JSON.parse(item.secret)).toMatchObject({ username: answer.Username, secret: answer.Secret });
+          }
+          // (Counted, not compared by name: secret-tool prints an account with a newline in it over two lines.)
+          if (r.exitCode === 0 && action === "list") expect(Object.keys(JSON.parse(r.stdout) as object)).toHaveLength(before.length);
+        }),
+        params(SPAWN_RUNS),
+      ),
     );
     console.log(`built helper: ${outcomes}`);
   }, 1_800_000);
