@@ -29,6 +29,18 @@ export function userCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, 
   return env.XDG_CACHE_HOME || join(home, ".cache");
 }
 
+/**
+ * The cache roots to try, in order. HUBPAT_CACHE_DIR, when set, is the only one: the user chose it. Otherwise the
+ * user's cache, then on Linux $XDG_RUNTIME_DIR: a home mounted noexec (hardened or shared machines) can't load a
+ * native module from ~/.cache, and the runtime dir is the user's own tmpfs, 0700 by the XDG spec.
+ */
+export function bindingCacheDirs(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string[] {
+  if (env.HUBPAT_CACHE_DIR) return [env.HUBPAT_CACHE_DIR];
+  const dirs = [userCacheDir(env, platform, home)];
+  if (platform === "linux" && env.XDG_RUNTIME_DIR && !dirs.includes(env.XDG_RUNTIME_DIR)) dirs.push(env.XDG_RUNTIME_DIR);
+  return dirs;
+}
+
 /** The directory the binding with this sha256 (hex) is extracted to. */
 export function bindingDir(cacheDir: string, sha256: string): string {
   return join(cacheDir, "hubpat", sha256.slice(0, 16));

@@ -112,7 +112,7 @@ export class KeychainStore implements CredentialStore {
       binding = await loadBinding();
     } catch (err) {
       // Say why: from npm a missing platform package, in the single executable an unwritable or noexec cache.
-      const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 200);
+      const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 400);
       throw new KeychainError("unavailable", { cause: err, detail: `the keyring binding could not be loaded: ${why}` });
     }
     const abort = new AbortController();

@@ -1,6 +1,7 @@
 // The single executable (dist/sea, `npm run package`) as a user gets it: one file, two names, no Node.
 // It is built here when missing; CI builds it on every run since dist/ starts empty.
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +16,16 @@ const SEA_META = join(ROOT, "build", "sea", "meta.json");
 const BINDING = join(ROOT, "node_modules", "@napi-rs", "keyring-linux-x64-gnu", "keyring.linux-x64-gnu.node");
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const isLinuxX64 = process.platform === "linux" && process.arch === "x64";
+
+/** Whether this machine lets the tests mount a noexec tmpfs (root, outside a locked-down container). */
+function canMountNoexec(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const mnt = mkdtempSync(join(tmpdir(), "hubpat-noexec-probe-"));
+  const ok = spawnSync("mount", ["-t", "tmpfs", "-o", "noexec", "tmpfs", mnt]).status === 0;
+  if (ok) spawnSync("umount", [mnt]);
+  rmSync(mnt, { recursive: true, force: true });
+  return ok;
+}
 
 /** An environment whose PATH has no node at all (nor anything else): the executable must not need one. */
 function nodeless(env: NodeJS.ProcessEnv, cacheHome: string): NodeJS.ProcessEnv {
@@ -116,12 +127,49 @@ describe.skipIf(!isLinuxX64)("the single executable", () => {
       expect(readFileSync(join(cache, "hubpat", dir!, "keyring.node")).equals(readFileSync(BINDING))).toBe(true);
     });
 
-    it("says why when it can't write its cache, and answers not-found so pulls go on", async () => {
+    it("loads its binding from $XDG_RUNTIME_DIR when the user's cache can't be written", async () => {
       const notADir = join(mkdtempSync(join(tmpdir(), "hubpat-sea-cache-")), "file");
       writeFileSync(notADir, "");
-      const r = await runHelperProcess(["get"], creds.ServerURL, nodeless(keyring.env, notADir), [HELPER]);
+      const runtime = mkdtempSync(join(tmpdir(), "hubpat-sea-run-"));
+      const env = { ...nodeless(keyring.env, notADir), XDG_RUNTIME_DIR: runtime };
+      expect(await runHelperProcess(["store"], JSON.stringify(creds), env, [HELPER])).toEqual({ stdout: "", stderr: "", exitCode: 0, signal: null });
+      expect(await runHelperProcess(["get"], creds.ServerURL, env, [HELPER])).toEqual({ stdout: `${JSON.stringify(creds)}\n`, stderr: "", exitCode: 0, signal: null });
+      const [dir] = readdirSync(join(runtime, "hubpat"));
+      expect(readFileSync(join(runtime, "hubpat", dir!, "keyring.node")).equals(readFileSync(BINDING))).toBe(true);
+      await runHelperProcess(["erase"], creds.ServerURL, env, [HELPER]);
+    });
+
+    it("says why and names HUBPAT_CACHE_DIR when no cache can be used, and answers not-found so pulls go on", async () => {
+      const base = mkdtempSync(join(tmpdir(), "hubpat-sea-cache-"));
+      const [cache, runtime] = [join(base, "cache"), join(base, "run")];
+      for (const f of [cache, runtime]) writeFileSync(f, "");
+      const r = await runHelperProcess(["get"], creds.ServerURL, { ...nodeless(keyring.env, cache), XDG_RUNTIME_DIR: runtime }, [HELPER]);
       expect(r).toMatchObject({ stdout: "credentials not found in native keychain\n", exitCode: 1 });
-      expect(r.stderr).toContain(`(the keyring binding could not be loaded: ENOTDIR: not a directory, mkdir '${notADir}/hubpat`);
+      expect(r.stderr).toContain(`(the keyring binding could not be loaded: set HUBPAT_CACHE_DIR to a private directory where programs may run (${cache}: ENOTDIR: not a directory, mkdir '${cache}/hubpat'; ${runtime}: ENOTDIR: not a directory, mkdir '${runtime}/hubpat'))\n`);
+
+      // The way out it names works, and is then the only place used.
+      const chosen = join(base, "chosen");
+      const fixed = { ...nodeless(keyring.env, cache), XDG_RUNTIME_DIR: runtime, HUBPAT_CACHE_DIR: chosen };
+      expect(await runHelperProcess(["get"], creds.ServerURL, fixed, [HELPER])).toEqual({ stdout: "credentials not found in native keychain\n", stderr: "", exitCode: 1, signal: null });
+      expect(readdirSync(join(chosen, "hubpat"))).toHaveLength(1);
+    });
+
+    it.skipIf(!canMountNoexec())("falls back from a cache on a noexec mount, where the binding can be written but not loaded", async () => {
+      const mnt = mkdtempSync(join(tmpdir(), "hubpat-noexec-"));
+      expect(spawnSync("mount", ["-t", "tmpfs", "-o", "noexec,mode=0700", "tmpfs", mnt]).status).toBe(0);
+      try {
+        const runtime = mkdtempSync(join(tmpdir(), "hubpat-sea-run-"));
+        const env = { ...nodeless(keyring.env, mnt), XDG_RUNTIME_DIR: runtime };
+        expect(await runHelperProcess(["get"], "https://not-stored.sea.test", env, [HELPER])).toEqual({ stdout: "credentials not found in native keychain\n", stderr: "", exitCode: 1, signal: null });
+        expect(readdirSync(join(runtime, "hubpat"))).toHaveLength(1);
+
+        // Only the noexec cache: the reason is dlopen's, without the file's path repeated.
+        const r = await runHelperProcess(["get"], "https://not-stored.sea.test", { ...env, HUBPAT_CACHE_DIR: mnt }, [HELPER]);
+        expect(r.stderr).toContain(`set HUBPAT_CACHE_DIR to a private directory where programs may run (${mnt}: failed to map segment from shared object)`);
+      } finally {
+        spawnSync("umount", [mnt]);
+        rmSync(mnt, { recursive: true, force: true });
+      }
     });
 
     it("notices a cached binding that was changed and writes it again", async () => {

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BINDING_FILE, bindingDir, extractBinding, userCacheDir } from "../../src/sea/binding-cache.js";
+import { BINDING_FILE, bindingCacheDirs, bindingDir, extractBinding, userCacheDir } from "../../src/sea/binding-cache.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const bytes = new Uint8Array(Buffer.from("\x7fELF pretend native module ".repeat(1000)));
@@ -86,5 +86,17 @@ describe("userCacheDir", () => {
     expect(userCacheDir({}, "linux", "/home/u")).toBe("/home/u/.cache");
     expect(userCacheDir({}, "darwin", "/Users/u")).toBe("/Users/u/Library/Caches");
     expect(userCacheDir({ LOCALAPPDATA: "C:\\L" }, "win32", "C:\\u")).toBe("C:\\L");
+  });
+});
+
+describe("bindingCacheDirs", () => {
+  it("tries the user's cache, then on Linux the runtime dir", () => {
+    expect(bindingCacheDirs({ XDG_RUNTIME_DIR: "/run/user/1000" }, "linux", "/home/u")).toEqual(["/home/u/.cache", "/run/user/1000"]);
+    expect(bindingCacheDirs({}, "linux", "/home/u")).toEqual(["/home/u/.cache"]);
+    expect(bindingCacheDirs({ XDG_RUNTIME_DIR: "/tmp/r" }, "darwin", "/Users/u")).toEqual(["/Users/u/Library/Caches"]);
+  });
+
+  it("uses HUBPAT_CACHE_DIR alone when it is set", () => {
+    expect(bindingCacheDirs({ HUBPAT_CACHE_DIR: "/opt/hubpat-cache", XDG_RUNTIME_DIR: "/run/user/1000" }, "linux", "/home/u")).toEqual(["/opt/hubpat-cache"]);
   });
 });
