@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { DOCKER_HUB_KEY, DOCTOR_SERVICE, type Deps, type HostInfo } from "../cli/deps.js";
 import { isoTime, relativeTime } from "../cli/io.js";
 import { isExpired, readSession } from "../cli/session.js";
-import { AuthError, HubpatError } from "../errors.js";
+import { AuthError, HubpatError, messageOf } from "../errors.js";
 import type { Token } from "../hub/types.js";
 import { KeychainError } from "../store/errors.js";
 import type { StoredCredential } from "../store/store.js";
@@ -109,10 +109,6 @@ export async function runDoctor(opts: DoctorOptions, deps: DoctorDeps): Promise<
     throw new HubpatError(`${failed.length} ${failed.length === 1 ? "check" : "checks"} failed: ${failed.map((c) => c.name).join(", ")}`);
   }
   io.info(`${io.color.green("✓")} Nothing blocking found`);
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 const UNREACHABLE_FIX = "check the network, a proxy or --hub-url";

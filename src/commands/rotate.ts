@@ -5,7 +5,7 @@
 import { DOCKER_HUB_KEY, type Deps } from "../cli/deps.js";
 import { isoTime } from "../cli/io.js";
 import { requireSession } from "../cli/session.js";
-import { AuthError, HubpatError, UsageError } from "../errors.js";
+import { AuthError, HubpatError, messageOf, UsageError } from "../errors.js";
 import type { CreatedToken, Hub, Token } from "../hub/types.js";
 import type { StoredCredential } from "../store/store.js";
 import { parseExpiry } from "./create.js";
@@ -37,8 +37,6 @@ function sameLifetime(old: Token, now: Date): Date | undefined {
   const lifetime = old.expiresAt.getTime() - old.createdAt.getTime();
   return new Date(now.getTime() + Math.max(lifetime, 86_400_000));
 }
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hub" | "store" | "sessions" | "hubUrl" | "clock">): Promise<void> {
   const { io } = deps;

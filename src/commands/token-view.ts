@@ -4,6 +4,7 @@
 import type { IOStreams } from "../cli/io.js";
 import { isoTime, relativeTime } from "../cli/io.js";
 import { DOCKER_HUB_KEY } from "../cli/deps.js";
+import { messageOf } from "../errors.js";
 import { SCOPE_WORDING, type Token } from "../hub/types.js";
 import type { CredentialStore } from "../store/store.js";
 
@@ -42,7 +43,7 @@ export async function dockerHeld(store: CredentialStore, io: IOStreams): Promise
     const hint = /^dckr_(pat|oat)_/.test(found.secret) && found.secret.length >= 20 ? `…${found.secret.slice(-4)}` : "";
     return { username: found.username, hint, ...(found.tokenId ? { tokenId: found.tokenId } : {}) };
   } catch (err) {
-    io.warn(`could not tell which token Docker uses: ${err instanceof Error ? err.message : String(err)}`);
+    io.warn(`could not tell which token Docker uses: ${messageOf(err)}`);
     return null;
   }
 }
