@@ -68,7 +68,7 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   const expires = opts.expires ?? (await prompter.select("Expiration date:", (Object.keys(EXPIRY_PRESETS) as Preset[]).map((p) => ({ value: p, name: PRESET_NAMES[p] })), { default: "30d" }));
   const expiresAt = parseExpiry(expires, deps.clock());
 
-  const hub = await deps.hub();
+  const hub = await deps.hub(session);
   const created = await io.progress("Creating token", () => hub.createToken({ label, scopes: [scope], ...(expiresAt ? { expiresAt } : {}) }));
   const summary = `${io.color.bold(tokenName(created))}: ${scopeWording(created)}, ${created.expiresAt ? `expires ${isoTime(created.expiresAt)}` : "never expires"}`;
 

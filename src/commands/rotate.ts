@@ -42,7 +42,7 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
   const { io } = deps;
   const ok = io.color.green("✓");
   const session = await requireSession(deps);
-  const hub = await deps.hub();
+  const hub = await deps.hub(session);
   const list = await io.progress("Fetching tokens", () => hub.listTokens());
   let held: StoredCredential | null;
   try {
