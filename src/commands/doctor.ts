@@ -95,8 +95,10 @@ export async function runDoctor(opts: DoctorOptions, deps: DoctorDeps): Promise<
     }
   }
 
-  add(await checkDockerCredential(deps, tokens, now, (err) => unread({ id: "dockerCredential", name: "Docker Hub credential" }, err, "it")));
-  add(checkExpiring(tokens, now, opts.expiringDays, await heldTokenId(deps)));
+  // Docker's credential, read once: checked on its own line, and marked [docker] among the expiring tokens.
+  const held = await deps.store.get(DOCKER_HUB_KEY).then((credential) => ({ credential }), (error: unknown) => ({ error }));
+  add("error" in held ? unread({ id: "dockerCredential", name: "Docker Hub credential" }, held.error, "it") : await checkDockerCredential(deps, held.credential, tokens, now));
+  add(checkExpiring(tokens, now, opts.expiringDays, "error" in held ? undefined : held.credential?.tokenId));
 
   const failed = checks.filter((c) => c.status === "fail");
   if (opts.json) {
@@ -255,23 +257,9 @@ async function busProblem(address: string): Promise<string | undefined> {
   return last;
 }
 
-async function heldTokenId(deps: Pick<Deps, "store">): Promise<string | undefined> {
-  try {
-    return (await deps.store.get(DOCKER_HUB_KEY))?.tokenId;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The credential Docker gets for Docker Hub: still a live token on the Hub, and accepted by the token service. */
-async function checkDockerCredential(deps: DoctorDeps, tokens: Token[] | undefined, now: Date, unreadable: (err: unknown) => Check): Promise<Check> {
+async function checkDockerCredential(deps: Pick<Deps, "connect">, held: StoredCredential | null, tokens: Token[] | undefined, now: Date): Promise<Check> {
   const base = { id: "dockerCredential", name: "Docker Hub credential" };
-  let held: StoredCredential | null;
-  try {
-    held = await deps.store.get(DOCKER_HUB_KEY);
-  } catch (err) {
-    return unreadable(err);
-  }
   if (!held) return { ...base, status: "warn", detail: "none stored, so Docker pulls from Docker Hub anonymously (and is rate-limited as such)", fix: "hub-tokens create --docker-login" };
   const hint = /^dckr_(pat|oat)_/.test(held.secret) && held.secret.length >= 20 ? ` …${held.secret.slice(-4)}` : "";
   const token = held.tokenId && tokens ? tokens.find((t) => t.id === held.tokenId) : undefined;
