@@ -6,7 +6,7 @@ import { requireSession } from "../cli/session.js";
 import { HubpatError, UsageError } from "../errors.js";
 import { SCOPE_WORDING, type TokenScope } from "../hub/types.js";
 import { dockerUsesHelper } from "./status.js";
-import { dockerHeld, scopeWording, tokenJson, tokenName } from "./token-view.js";
+import { scopeWording, storedForDocker, tokenJson, tokenName } from "./token-view.js";
 
 export interface CreateOptions {
   label?: string;
@@ -80,7 +80,8 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
       await hub.deleteToken(created.id).catch(() => undefined);
       throw new HubpatError(`created ${tokenName(created)} but could not store it for Docker, so deleted it again`, { cause: err });
     }
-    if (opts.json) io.json(tokenJson(created, deps.clock(), await dockerHeld(deps.store, io)));
+    // What Docker holds is what was just stored: no need to read it back for the JSON's usedByDocker.
+    if (opts.json) io.json(tokenJson(created, deps.clock(), storedForDocker(created, session.username)));
     io.info(`${io.color.green("✓")} Created ${summary}`);
     io.info(`  Stored for Docker (${DOCKER_HUB_KEY}) as ${session.username}, secret …${created.secret.slice(-4)}`);
     if ((await dockerUsesHelper(deps.dockerConfigPath)) !== "yes") {

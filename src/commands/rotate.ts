@@ -10,7 +10,7 @@ import type { CreatedToken, Hub, Token } from "../hub/types.js";
 import type { StoredCredential } from "../store/store.js";
 import { parseExpiry } from "./create.js";
 import { pickToken } from "./resolve.js";
-import { scopeWording, tokenJson, tokenName } from "./token-view.js";
+import { scopeWording, storedForDocker, tokenJson, tokenName } from "./token-view.js";
 
 export interface RotateOptions {
   /** uuid, unique uuid prefix or label; default: the token the helper holds for Docker Hub. */
@@ -98,6 +98,7 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
   if (forDocker) {
     try {
       await deps.store.set(DOCKER_HUB_KEY, { username: session.username, secret: created.secret, tokenId: created.id });
+      // Deliberate: read back before the old token is retired, so a keychain that drops the write can't leave Docker with neither.
       const back = await deps.store.get(DOCKER_HUB_KEY);
       if (back?.secret !== created.secret) throw new HubpatError("the keychain gave back something else");
     } catch (err) {
@@ -124,7 +125,7 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
   io.info(`${ok} ${opts.delete ? "Deleted" : "Deactivated"} ${oldName}`);
 
   if (opts.json) {
-    const heldNow = forDocker ? { tokenId: created.id, username: session.username, hint: `…${created.secret.slice(-4)}` } : null;
+    const heldNow = forDocker ? storedForDocker(created, session.username) : null;
     io.json({
       new: { ...tokenJson(created, now, heldNow), ...(forDocker ? {} : { secret: created.secret }) },
       old: opts.delete ? { ...tokenJson(old, now, null), deleted: true } : { ...tokenJson(retired ?? old, now, null), deleted: false },

@@ -101,6 +101,18 @@ describe("create", () => {
     expect(sha256(printed.secret as string)).toBe(made.secret_sha256);
   });
 
+  it("with --docker-login --json, prints the token as Docker's without its secret, and does not read the item back", async () => {
+    const t = loggedIn();
+    const reads = countReads(t.store, DOCKER_HUB_KEY);
+    await runCreate(opts({ label: "both", scope: "read", expires: "never", dockerLogin: true, json: true }), t.deps);
+    const made = ctx.hub.tokenByLabel("both");
+    const printed = JSON.parse(t.stdout()) as Record<string, unknown>;
+    expect(printed).toMatchObject({ id: made.uuid, label: "both", usedByDocker: true });
+    expect(printed).not.toHaveProperty("secret");
+    expect(t.store.entries.get(DOCKER_HUB_KEY)).toMatchObject({ username: "mona", tokenId: made.uuid });
+    expect(reads()).toBe(0);
+  });
+
   it("takes the store's failure back: the token is deleted again", async () => {
     const t = loggedIn();
     t.store.set = () => Promise.reject(new Error("the keychain is locked"));
