@@ -16,6 +16,7 @@ import type { Token } from "../hub/types.js";
 import { KeychainError } from "../store/errors.js";
 import type { StoredCredential } from "../store/store.js";
 import { VERSION } from "../version.js";
+import { expiresWithin } from "./audit.js";
 import { dockerUsesHelper } from "./status.js";
 import { tokenName, tokenStatus } from "./token-view.js";
 
@@ -284,9 +285,8 @@ async function checkDockerCredential(deps: Pick<Deps, "connect">, held: StoredCr
 function checkExpiring(tokens: Token[] | undefined, now: Date, days: number, heldId: string | undefined): Check {
   const base = { id: "expiringTokens", name: "Expiring tokens" };
   if (!tokens) return { ...base, status: "skip", detail: "needs the token list from docker hub" };
-  const limit = now.getTime() + days * 86_400_000;
   const soon = tokens
-    .filter((t) => tokenStatus(t, now) === "active" && t.expiresAt && t.expiresAt.getTime() <= limit)
+    .filter((t) => expiresWithin(t, now, days))
     .sort((a, b) => a.expiresAt!.getTime() - b.expiresAt!.getTime());
   if (soon.length === 0) return { ...base, status: "ok", detail: `none of the active tokens expires within ${days} days` };
   const named = soon.map((t) => `${tokenName(t)}${t.id === heldId ? " [docker]" : ""} ${relativeTime(t.expiresAt!, now)}`).join(", ");
