@@ -30,11 +30,15 @@ export class CancelError extends HubpatError {
   override readonly exitCode: number = ExitCode.cancelled;
 }
 
+/** What went wrong, in words: an Error's message, or anything else thrown as a string. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** One line for the user: the message, then the hint after a colon-free separator. Never a stack. */
 export function formatError(err: unknown): string {
   if (err instanceof HubpatError) return err.hint ? `${err.message} (${err.hint})` : err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return messageOf(err);
 }
 
 /** The exit code an error maps to: its own for ours, 1 for anything else. */

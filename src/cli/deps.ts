@@ -7,7 +7,7 @@ import type { CredentialStore } from "../store/store.js";
 import type { Config } from "./config.js";
 import { IOStreams } from "./io.js";
 import type { Prompter } from "./prompter.js";
-import { loggedInHub, SESSION_SERVICE } from "./session.js";
+import { loggedInHub, SESSION_SERVICE, type Session } from "./session.js";
 
 /** The Docker Hub server key Docker stores its credentials under (see ../shared/credential-helper-protocol.md). */
 export const DOCKER_HUB_KEY = "https://index.docker.io/v1/";
@@ -28,8 +28,11 @@ export interface Deps {
   storeDescription: string;
   /** A Hub client for hubUrl, with a session JWT or without (to log in). */
   connect: (session?: string) => Promise<Hub>;
-  /** A client with the stored session; AuthError (exit 4) when there is none or it expired. */
-  hub: () => Promise<Hub>;
+  /**
+   * A client with the stored session; AuthError (exit 4) when there is none or it expired. A command that already
+   * has the session from requireSession passes it, so the keychain is asked once.
+   */
+  hub: (session?: Session) => Promise<Hub>;
   prompter: Prompter;
   config: Config;
   /** Docker's config.json, to tell whether Docker is wired to the helper. */
@@ -126,7 +129,7 @@ export async function productionDeps(proc: ProcessLike, globals: GlobalOptions):
       const { HubClient } = await import("../hub/client.js");
       return new HubClient({ baseUrl: globals.hubUrl, ...(session ? { session } : {}), debug: (line) => io.debug(line), warn: (line) => io.warn(line) });
     },
-    hub: () => loggedInHub(deps),
+    hub: (session) => loggedInHub(deps, session),
     prompter: inquirerPrompter(proc.stdin, proc.stderr),
     config,
     dockerConfigPath: join(proc.env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json"),

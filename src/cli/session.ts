@@ -29,9 +29,9 @@ export async function readSession(deps: Pick<Deps, "sessions" | "hubUrl">): Prom
   return { username: found.username, token: found.secret, ...(expiresAt ? { expiresAt } : {}) };
 }
 
-/** The live session, or AuthError (exit 4) naming why there is none. */
-export async function requireSession(deps: Pick<Deps, "sessions" | "hubUrl" | "clock">): Promise<Session> {
-  const session = await readSession(deps);
+/** The live session, or AuthError (exit 4) naming why there is none. `known`, read earlier, is checked again, not read again. */
+export async function requireSession(deps: Pick<Deps, "sessions" | "hubUrl" | "clock">, known?: Session): Promise<Session> {
+  const session = known ?? (await readSession(deps));
   if (!session) throw new AuthError(`not logged in to ${deps.hubUrl}`);
   if (isExpired(session, deps.clock())) {
     throw new AuthError(`your session for ${deps.hubUrl} expired at ${session.expiresAt.toISOString()}`);
@@ -39,8 +39,7 @@ export async function requireSession(deps: Pick<Deps, "sessions" | "hubUrl" | "c
   return session;
 }
 
-/** A Hub client carrying the live session. */
-export async function loggedInHub(deps: Pick<Deps, "sessions" | "hubUrl" | "clock" | "connect">): Promise<Hub> {
-  const session = await requireSession(deps);
-  return deps.connect(session.token);
+/** A Hub client carrying the live session: `session` when the caller has it from requireSession, else the stored one. */
+export async function loggedInHub(deps: Pick<Deps, "sessions" | "hubUrl" | "clock" | "connect">, session?: Session): Promise<Hub> {
+  return deps.connect((await requireSession(deps, session)).token);
 }

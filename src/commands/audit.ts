@@ -25,6 +25,11 @@ export interface Finding {
 
 const DAY = 86_400_000;
 
+/** Whether a token still works at `now` and stops within `days` days: audit's "expiring", doctor's "Expiring tokens". */
+export function expiresWithin(t: Token, now: Date, days: number): boolean {
+  return tokenStatus(t, now) === "active" && t.expiresAt !== undefined && t.expiresAt.getTime() - now.getTime() <= days * DAY;
+}
+
 /** The flags of one token at `now`, in AUDIT_FLAGS order. */
 export function auditToken(t: Token, now: Date, o: Pick<AuditOptions, "unusedDays" | "expiringDays">): AuditFlag[] {
   const status = tokenStatus(t, now);
@@ -32,7 +37,7 @@ export function auditToken(t: Token, now: Date, o: Pick<AuditOptions, "unusedDay
   const flags: Record<AuditFlag, boolean> = {
     "never-used": t.lastUsedAt === undefined,
     unused: now.getTime() - lastSeen >= o.unusedDays * DAY,
-    expiring: status === "active" && t.expiresAt !== undefined && t.expiresAt.getTime() - now.getTime() <= o.expiringDays * DAY,
+    expiring: expiresWithin(t, now, o.expiringDays),
     expired: status === "expired",
     inactive: !t.isActive,
     "broad-scope": t.scopes.includes("repo:admin"),

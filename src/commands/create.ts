@@ -6,7 +6,7 @@ import { requireSession } from "../cli/session.js";
 import { HubpatError, UsageError } from "../errors.js";
 import { SCOPE_WORDING, type TokenScope } from "../hub/types.js";
 import { dockerUsesHelper } from "./status.js";
-import { dockerHeld, scopeWording, tokenJson, tokenName } from "./token-view.js";
+import { scopeWording, storedForDocker, tokenJson, tokenName } from "./token-view.js";
 
 export interface CreateOptions {
   label?: string;
@@ -68,7 +68,7 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   const expires = opts.expires ?? (await prompter.select("Expiration date:", (Object.keys(EXPIRY_PRESETS) as Preset[]).map((p) => ({ value: p, name: PRESET_NAMES[p] })), { default: "30d" }));
   const expiresAt = parseExpiry(expires, deps.clock());
 
-  const hub = await deps.hub();
+  const hub = await deps.hub(session);
   const created = await io.progress("Creating token", () => hub.createToken({ label, scopes: [scope], ...(expiresAt ? { expiresAt } : {}) }));
   const summary = `${io.color.bold(tokenName(created))}: ${scopeWording(created)}, ${created.expiresAt ? `expires ${isoTime(created.expiresAt)}` : "never expires"}`;
 
@@ -80,7 +80,8 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
       await hub.deleteToken(created.id).catch(() => undefined);
       throw new HubpatError(`created ${tokenName(created)} but could not store it for Docker, so deleted it again`, { cause: err });
     }
-    if (opts.json) io.json(tokenJson(created, deps.clock(), await dockerHeld(deps.store, io)));
+    // What Docker holds is what was just stored: no need to read it back for the JSON's usedByDocker.
+    if (opts.json) io.json(tokenJson(created, deps.clock(), storedForDocker(created, session.username)));
     io.info(`${io.color.green("✓")} Created ${summary}`);
     io.info(`  Stored for Docker (${DOCKER_HUB_KEY}) as ${session.username}, secret …${created.secret.slice(-4)}`);
     if ((await dockerUsesHelper(deps.dockerConfigPath)) !== "yes") {

@@ -11,11 +11,12 @@ import { join } from "node:path";
 import { DOCKER_HUB_KEY, DOCTOR_SERVICE, type Deps, type HostInfo } from "../cli/deps.js";
 import { isoTime, relativeTime } from "../cli/io.js";
 import { isExpired, readSession } from "../cli/session.js";
-import { AuthError, HubpatError } from "../errors.js";
+import { AuthError, HubpatError, messageOf } from "../errors.js";
 import type { Token } from "../hub/types.js";
 import { KeychainError } from "../store/errors.js";
 import type { StoredCredential } from "../store/store.js";
 import { VERSION } from "../version.js";
+import { expiresWithin } from "./audit.js";
 import { dockerUsesHelper } from "./status.js";
 import { tokenName, tokenStatus } from "./token-view.js";
 
@@ -95,8 +96,10 @@ export async function runDoctor(opts: DoctorOptions, deps: DoctorDeps): Promise<
     }
   }
 
-  add(await checkDockerCredential(deps, tokens, now, (err) => unread({ id: "dockerCredential", name: "Docker Hub credential" }, err, "it")));
-  add(checkExpiring(tokens, now, opts.expiringDays, await heldTokenId(deps)));
+  // Docker's credential, read once: checked on its own line, and marked [docker] among the expiring tokens.
+  const held = await deps.store.get(DOCKER_HUB_KEY).then((credential) => ({ credential }), (error: unknown) => ({ error }));
+  add("error" in held ? unread({ id: "dockerCredential", name: "Docker Hub credential" }, held.error, "it") : await checkDockerCredential(deps, held.credential, tokens, now));
+  add(checkExpiring(tokens, now, opts.expiringDays, "error" in held ? undefined : held.credential?.tokenId));
 
   const failed = checks.filter((c) => c.status === "fail");
   if (opts.json) {
@@ -109,10 +112,6 @@ export async function runDoctor(opts: DoctorOptions, deps: DoctorDeps): Promise<
     throw new HubpatError(`${failed.length} ${failed.length === 1 ? "check" : "checks"} failed: ${failed.map((c) => c.name).join(", ")}`);
   }
   io.info(`${io.color.green("✓")} Nothing blocking found`);
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 const UNREACHABLE_FIX = "check the network, a proxy or --hub-url";
@@ -259,23 +258,9 @@ async function busProblem(address: string): Promise<string | undefined> {
   return last;
 }
 
-async function heldTokenId(deps: Pick<Deps, "store">): Promise<string | undefined> {
-  try {
-    return (await deps.store.get(DOCKER_HUB_KEY))?.tokenId;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The credential Docker gets for Docker Hub: still a live token on the Hub, and accepted by the token service. */
-async function checkDockerCredential(deps: DoctorDeps, tokens: Token[] | undefined, now: Date, unreadable: (err: unknown) => Check): Promise<Check> {
+async function checkDockerCredential(deps: Pick<Deps, "connect">, held: StoredCredential | null, tokens: Token[] | undefined, now: Date): Promise<Check> {
   const base = { id: "dockerCredential", name: "Docker Hub credential" };
-  let held: StoredCredential | null;
-  try {
-    held = await deps.store.get(DOCKER_HUB_KEY);
-  } catch (err) {
-    return unreadable(err);
-  }
   if (!held) return { ...base, status: "warn", detail: "none stored, so Docker pulls from Docker Hub anonymously (and is rate-limited as such)", fix: "hub-tokens create --docker-login" };
   const hint = /^dckr_(pat|oat)_/.test(held.secret) && held.secret.length >= 20 ? ` …${held.secret.slice(-4)}` : "";
   const token = held.tokenId && tokens ? tokens.find((t) => t.id === held.tokenId) : undefined;
@@ -300,9 +285,8 @@ async function checkDockerCredential(deps: DoctorDeps, tokens: Token[] | undefin
 function checkExpiring(tokens: Token[] | undefined, now: Date, days: number, heldId: string | undefined): Check {
   const base = { id: "expiringTokens", name: "Expiring tokens" };
   if (!tokens) return { ...base, status: "skip", detail: "needs the token list from docker hub" };
-  const limit = now.getTime() + days * 86_400_000;
   const soon = tokens
-    .filter((t) => tokenStatus(t, now) === "active" && t.expiresAt && t.expiresAt.getTime() <= limit)
+    .filter((t) => expiresWithin(t, now, days))
     .sort((a, b) => a.expiresAt!.getTime() - b.expiresAt!.getTime());
   if (soon.length === 0) return { ...base, status: "ok", detail: `none of the active tokens expires within ${days} days` };
   const named = soon.map((t) => `${tokenName(t)}${t.id === heldId ? " [docker]" : ""} ${relativeTime(t.expiresAt!, now)}`).join(", ");

@@ -5,12 +5,12 @@
 import { DOCKER_HUB_KEY, type Deps } from "../cli/deps.js";
 import { isoTime } from "../cli/io.js";
 import { requireSession } from "../cli/session.js";
-import { AuthError, HubpatError, UsageError } from "../errors.js";
+import { AuthError, HubpatError, messageOf, UsageError } from "../errors.js";
 import type { CreatedToken, Hub, Token } from "../hub/types.js";
 import type { StoredCredential } from "../store/store.js";
 import { parseExpiry } from "./create.js";
 import { pickToken } from "./resolve.js";
-import { scopeWording, tokenJson, tokenName } from "./token-view.js";
+import { scopeWording, storedForDocker, tokenJson, tokenName } from "./token-view.js";
 
 export interface RotateOptions {
   /** uuid, unique uuid prefix or label; default: the token the helper holds for Docker Hub. */
@@ -38,13 +38,11 @@ function sameLifetime(old: Token, now: Date): Date | undefined {
   return new Date(now.getTime() + Math.max(lifetime, 86_400_000));
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hub" | "store" | "sessions" | "hubUrl" | "clock">): Promise<void> {
   const { io } = deps;
   const ok = io.color.green("✓");
   const session = await requireSession(deps);
-  const hub = await deps.hub();
+  const hub = await deps.hub(session);
   const list = await io.progress("Fetching tokens", () => hub.listTokens());
   let held: StoredCredential | null;
   try {
@@ -100,6 +98,7 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
   if (forDocker) {
     try {
       await deps.store.set(DOCKER_HUB_KEY, { username: session.username, secret: created.secret, tokenId: created.id });
+      // Deliberate: read back before the old token is retired, so a keychain that drops the write can't leave Docker with neither.
       const back = await deps.store.get(DOCKER_HUB_KEY);
       if (back?.secret !== created.secret) throw new HubpatError("the keychain gave back something else");
     } catch (err) {
@@ -126,7 +125,7 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
   io.info(`${ok} ${opts.delete ? "Deleted" : "Deactivated"} ${oldName}`);
 
   if (opts.json) {
-    const heldNow = forDocker ? { tokenId: created.id, username: session.username, hint: `…${created.secret.slice(-4)}` } : null;
+    const heldNow = forDocker ? storedForDocker(created, session.username) : null;
     io.json({
       new: { ...tokenJson(created, now, heldNow), ...(forDocker ? {} : { secret: created.secret }) },
       old: opts.delete ? { ...tokenJson(old, now, null), deleted: true } : { ...tokenJson(retired ?? old, now, null), deleted: false },

@@ -4,7 +4,8 @@
 import type { IOStreams } from "../cli/io.js";
 import { isoTime, relativeTime } from "../cli/io.js";
 import { DOCKER_HUB_KEY } from "../cli/deps.js";
-import { SCOPE_WORDING, type Token } from "../hub/types.js";
+import { messageOf } from "../errors.js";
+import { SCOPE_WORDING, type CreatedToken, type Token } from "../hub/types.js";
 import type { CredentialStore } from "../store/store.js";
 
 /** What the Hub page shows in its status column, with expiry (which the Hub keeps apart from is_active). */
@@ -42,9 +43,14 @@ export async function dockerHeld(store: CredentialStore, io: IOStreams): Promise
     const hint = /^dckr_(pat|oat)_/.test(found.secret) && found.secret.length >= 20 ? `…${found.secret.slice(-4)}` : "";
     return { username: found.username, hint, ...(found.tokenId ? { tokenId: found.tokenId } : {}) };
   } catch (err) {
-    io.warn(`could not tell which token Docker uses: ${err instanceof Error ? err.message : String(err)}`);
+    io.warn(`could not tell which token Docker uses: ${messageOf(err)}`);
     return null;
   }
+}
+
+/** What Docker holds once hubpat has just stored `created` for `username`: known without asking the keychain again. */
+export function storedForDocker(created: Pick<CreatedToken, "id" | "secret">, username: string): DockerHeld {
+  return { tokenId: created.id, username, hint: `…${created.secret.slice(-4)}` };
 }
 
 /** The JSON every command prints for a token: camelCase, ISO-8601 times, null for absent values. */

@@ -1,6 +1,7 @@
 // The Docker credential-helper protocol as a pure function: text in, text and an exit code out.
 // Byte-compatible with docker/docker-credential-helpers (credentials/credentials.go), which every official
 // helper is built on; see ../shared/credential-helper-protocol.md for the sources of each rule.
+import { messageOf } from "../errors.js";
 import { KeychainError } from "../store/errors.js";
 import type { CredentialStore } from "../store/store.js";
 import { VERSION } from "../version.js";
@@ -98,7 +99,7 @@ export async function handle(args: readonly string[], input: string, store: () =
     }
   } catch (err) {
     // A store that fails without a message must still give Docker a reason to quote, not an empty line.
-    return fail(oneLine(err instanceof Error ? err.message : String(err)) || `${action}: the credential store failed without saying why`);
+    return fail(oneLine(messageOf(err)) || `${action}: the credential store failed without saying why`);
   }
 }
 

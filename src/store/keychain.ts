@@ -6,6 +6,7 @@
 // browsing Seahorse sees which registry and which program. The item's secret is a small JSON document
 // {"v":1,"username":…,"secret":…,"tokenId"?:…}: the Docker username has to live somewhere, and keeping it
 // inside the secret keeps it out of the item's searchable, unencrypted attributes.
+import { messageOf } from "../errors.js";
 import { KeychainError, type KeychainProblem } from "./errors.js";
 import { loadBinding, type KeyringBinding } from "./binding.js";
 import type { CredentialStore, StoredCredential } from "./store.js";
@@ -112,7 +113,7 @@ export class KeychainStore implements CredentialStore {
       binding = await loadBinding();
     } catch (err) {
       // Say why: from npm a missing platform package, in the single executable an unwritable or noexec cache.
-      const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 400);
+      const why = messageOf(err).split("\n")[0]!.slice(0, 400);
       throw new KeychainError("unavailable", { cause: err, detail: `the keyring binding could not be loaded: ${why}` });
     }
     const abort = new AbortController();
@@ -195,7 +196,7 @@ export function classify(err: unknown): KeychainError {
 function messageChain(err: unknown): string {
   const parts: string[] = [];
   for (let e: unknown = err; e !== undefined && parts.length < 5; e = e instanceof Error ? e.cause : undefined) {
-    parts.push(e instanceof Error ? e.message : String(e));
+    parts.push(messageOf(e));
   }
   return parts.join(": ");
 }

@@ -5,6 +5,7 @@ import { parseExpiry, parseScope, runCreate, type CreateOptions } from "../../sr
 import { HubClient } from "../../src/hub/client.js";
 import { NOW, testDeps } from "../fakes/deps.js";
 import { failure, useEmulator } from "../fakes/hub.js";
+import { countReads } from "../fakes/stores.js";
 
 const ctx = useEmulator();
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -42,6 +43,14 @@ describe("create", () => {
     expect(made.expires_at).toBeNull();
     expect(sha256(t.stdout().trim())).toBe(made.secret_sha256);
     expect(t.stderr()).toBe(`✓ Created deploy (${made.uuid.slice(0, 8)}): Read & Write, never expires\n`);
+  });
+
+  it("reads the session from the keychain once", async () => {
+    const t = loggedIn();
+    const reads = countReads(t.sessions, ctx.hub.url);
+    await runCreate(opts({ label: "once", scope: "read", expires: "30d" }), t.deps);
+    expect(ctx.hub.tokenByLabel("once").scopes).toEqual(["repo:read"]);
+    expect(reads()).toBe(1);
   });
 
   it("names every missing flag when it cannot ask", async () => {
@@ -90,6 +99,18 @@ describe("create", () => {
       secret: expect.stringMatching(/^dckr_pat_/),
     });
     expect(sha256(printed.secret as string)).toBe(made.secret_sha256);
+  });
+
+  it("with --docker-login --json, prints the token as Docker's without its secret, and does not read the item back", async () => {
+    const t = loggedIn();
+    const reads = countReads(t.store, DOCKER_HUB_KEY);
+    await runCreate(opts({ label: "both", scope: "read", expires: "never", dockerLogin: true, json: true }), t.deps);
+    const made = ctx.hub.tokenByLabel("both");
+    const printed = JSON.parse(t.stdout()) as Record<string, unknown>;
+    expect(printed).toMatchObject({ id: made.uuid, label: "both", usedByDocker: true });
+    expect(printed).not.toHaveProperty("secret");
+    expect(t.store.entries.get(DOCKER_HUB_KEY)).toMatchObject({ username: "mona", tokenId: made.uuid });
+    expect(reads()).toBe(0);
   });
 
   it("takes the store's failure back: the token is deleted again", async () => {

@@ -10,6 +10,7 @@ import type { CredentialStore } from "../../src/store/store.js";
 import { VERSION } from "../../src/version.js";
 import { NOW, testDeps } from "../fakes/deps.js";
 import { failure, MONA, useEmulator } from "../fakes/hub.js";
+import { countReads } from "../fakes/stores.js";
 
 const day = 86_400_000;
 const ctx = useEmulator(() => ({
@@ -84,6 +85,20 @@ describe("doctor", () => {
         "! Docker Hub credential: none stored, so Docker pulls from Docker Hub anonymously (and is rate-limited as such) (fix: hub-tokens create --docker-login)\n" +
         "- Expiring tokens: needs the token list from docker hub\n",
     );
+  });
+
+  it("reads Docker's credential once, for its own line and to mark Docker's token among those expiring", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    const [ci, secret] = [ctx.hub.tokenByLabel("ci").uuid, ctx.hub.seededSecret("mona", "ci")];
+    t.store.entries.set(DOCKER_HUB_KEY, { username: "mona", secret, tokenId: ci });
+    t.deps.host = host();
+    const reads = countReads(t.store, DOCKER_HUB_KEY);
+    await runDoctor(opts(), t.deps);
+    expect(t.stdout()).toContain(
+      `✓ Docker Hub credential: ci (${ci.slice(0, 8)}) …${secret.slice(-4)} for mona, accepted by the registry's token service\n` +
+        `! Expiring tokens: 1 token expires within 14 days: ci (${ci.slice(0, 8)}) [docker] in 3 days (fix: hub-tokens rotate)\n`,
+    );
+    expect(reads()).toBe(1);
   });
 
   it("fails when the helper on PATH is someone else's, or Docker uses another store", async () => {

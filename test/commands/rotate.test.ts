@@ -6,6 +6,7 @@ import { MemoryStore } from "../../src/store/memory.js";
 import type { StoredCredential } from "../../src/store/store.js";
 import { NOW, testDeps } from "../fakes/deps.js";
 import { failure, MONA, useEmulator } from "../fakes/hub.js";
+import { countReads } from "../fakes/stores.js";
 
 const day = 86_400_000;
 const ctx = useEmulator(() => ({
@@ -71,6 +72,14 @@ describe("rotate", () => {
         `✓ Stored for Docker (https://index.docker.io/v1/) as mona, secret …${stored.secret.slice(-4)}\n` +
         `✓ Deactivated laptop (${short})\n`,
     );
+  });
+
+  it("reads the session from the keychain once", async () => {
+    const { t } = setup();
+    const reads = countReads(t.sessions, ctx.hub.url);
+    await runRotate(opts(), t.deps);
+    expect(t.store.entries.get(DOCKER_HUB_KEY)?.tokenId).toBe(ctx.hub.tokenByLabel(NEW_LABEL).uuid);
+    expect(reads()).toBe(1);
   });
 
   it("deletes the old token with --delete, and prints JSON without Docker's secret", async () => {

@@ -143,7 +143,7 @@ export function testDeps(o: TestDepsOptions = {}): TestDeps {
         const { HubClient } = await import("../../src/hub/client.js");
         return new HubClient({ baseUrl: hubUrl, ...(session ? { session } : {}), backoffMs: 1, warn: (line) => io.warn(line) });
       }),
-    hub: () => loggedInHub(deps),
+    hub: (session) => loggedInHub(deps, session),
     prompter,
     config,
     dockerConfigPath: o.dockerConfigPath ?? "/nonexistent/hubpat-test/config.json",
