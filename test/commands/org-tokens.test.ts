@@ -53,6 +53,13 @@ describe("--org", () => {
     expect(t.stderr()).toBe(`✓ Created deploy (${made!.id.slice(0, 8)}) in acme: repo:acme/app (repo-pull, repo-push), org:acme (team-read), expires 2027-02-21T12:00:00Z\n`);
   });
 
+  it("asks on a terminal for the name and the expiry, offering the expiries in the Hub's words as create does", async () => {
+    const t = as("mona", { tty: true, answers: [{ input: "Token name:", answer: "deploy" }, { select: "Expiration date:", answer: "60d" }] });
+    await runOrgCreate({ org: "acme", resources: ["repo:acme/app:repo-pull"], json: false }, t.deps);
+    expect(t.prompter.choices.get("Expiration date:")).toEqual(["30 days", "60 days", "90 days", "1 year", "None"]);
+    expect(ctx.hub.orgTokensOf("acme")).toMatchObject([{ label: "deploy", expires_at: "2027-01-22T12:00:00.000000Z", resources: pull }]);
+  });
+
   it("needs a resource, and resources it can read", async () => {
     const t = as("mona");
     expect(await failure(runOrgCreate({ org: "acme", label: "x", resources: [], expires: "never", json: false }, t.deps))).toEqual({
