@@ -2,6 +2,7 @@
 // --docker-login it goes straight into the keychain item Docker reads, and is never shown at all.
 import { DOCKER_HUB_KEY, type Deps } from "../cli/deps.js";
 import { isoTime } from "../cli/io.js";
+import type { Prompter } from "../cli/prompter.js";
 import { requireSession } from "../cli/session.js";
 import { HubpatError, UsageError } from "../errors.js";
 import { SCOPE_WORDING, type TokenScope } from "../hub/types.js";
@@ -38,6 +39,11 @@ type Preset = keyof typeof EXPIRY_PRESETS;
 /** The presets as the Hub page words them. */
 const PRESET_NAMES: Record<Preset, string> = { "30d": "30 days", "60d": "60 days", "90d": "90 days", "1y": "1 year", never: "None" };
 
+/** The expiry question of `create` and `create --org`: the Hub page's presets, in its words, 30 days picked. */
+export function askExpiry(prompter: Prompter): Promise<Preset> {
+  return prompter.select("Expiration date:", (Object.keys(EXPIRY_PRESETS) as Preset[]).map((p) => ({ value: p, name: PRESET_NAMES[p] })), { default: "30d" });
+}
+
 /** When a token made now with `--expires text` expires; undefined for never. */
 export function parseExpiry(text: string, now: Date): Date | undefined {
   if (text in EXPIRY_PRESETS) {
@@ -65,7 +71,7 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
 
   const label = checkLabel(opts.label ?? (await prompter.input("Token description:", { validate: (v) => (v.trim().length >= 1 && v.trim().length <= 100 ? true : "1 to 100 characters") })));
   const scope = opts.scope !== undefined ? parseScope(opts.scope) : await prompter.select("Access permissions:", SCOPES.map((s) => ({ value: s, name: SCOPE_WORDING[s] })), { default: "repo:read" });
-  const expires = opts.expires ?? (await prompter.select("Expiration date:", (Object.keys(EXPIRY_PRESETS) as Preset[]).map((p) => ({ value: p, name: PRESET_NAMES[p] })), { default: "30d" }));
+  const expires = opts.expires ?? (await askExpiry(prompter));
   const expiresAt = parseExpiry(expires, deps.clock());
 
   const hub = await deps.hub(session);

@@ -4,9 +4,10 @@ import type { Deps } from "../cli/deps.js";
 import type { IOStreams } from "../cli/io.js";
 import { AuthError, CancelError, HubpatError, UsageError } from "../errors.js";
 import { NotFoundError } from "../hub/errors.js";
-import type { Hub, Token } from "../hub/types.js";
+import type { Hub } from "../hub/types.js";
 import { pickTokens } from "./resolve.js";
-import { dockerHeld, scopeWording, tokenJson, tokenName, tokenStatus, type DockerHeld } from "./token-view.js";
+import { orgWording, personalTokens, type KindToken, type TokenKind } from "./token-kind.js";
+import { tokenName, tokenStatus } from "./token-view.js";
 
 export interface DeleteOptions {
   tokens: string[];
@@ -26,60 +27,65 @@ export function checkCanConfirm(opts: Pick<DeleteOptions, "yes" | "dryRun">, io:
 }
 
 export async function runDelete(opts: DeleteOptions, deps: Pick<Deps, "io" | "hub" | "store" | "clock" | "prompter">): Promise<void> {
+  await deleteOfKind(personalTokens(deps), opts, deps);
+}
+
+/** `delete` for one kind of token (`delete --org` passes an organization's): the named tokens and the chosen sets. */
+export async function deleteOfKind<T extends KindToken>(kind: TokenKind<T>, opts: DeleteOptions, deps: Pick<Deps, "io" | "hub" | "clock" | "prompter">): Promise<void> {
   const { io } = deps;
   if (opts.tokens.length === 0 && !opts.inactive && !opts.expired) throw new UsageError("name the tokens to delete, or pass --inactive or --expired");
   checkCanConfirm(opts, io);
 
   const hub = await deps.hub();
-  const list = await io.progress("Fetching tokens", () => hub.listTokens());
+  const all = await io.progress("Fetching tokens", () => kind.list(hub));
   const now = deps.clock();
-  const named = pickTokens(list.tokens, opts.tokens);
-  const inSet = list.tokens.filter((t) => (opts.inactive && tokenStatus(t, now) === "inactive") || (opts.expired && tokenStatus(t, now) === "expired"));
-  const doomed: Token[] = [...new Set([...named, ...inSet])];
-  const held = await dockerHeld(deps.store, io);
-  await deleteChosen(doomed, opts, { hub, now, held }, deps);
+  const named = pickTokens(all, opts.tokens);
+  const inSet = all.filter((t) => (opts.inactive && tokenStatus(t, now) === "inactive") || (opts.expired && tokenStatus(t, now) === "expired"));
+  const doomed: T[] = [...new Set([...named, ...inSet])];
+  await deleteChosen(doomed, opts, { kind, hub, now }, deps);
 }
 
 /**
  * Shows `doomed`, asks on a terminal (unless --yes), deletes each and reports as `delete` does; with --dry-run only
- * shows them. Shared by `delete` and `prune`, so both confirm and report the same way.
+ * shows them. Shared by `delete`, `delete --org` and `prune`, so all confirm and report the same way.
  */
-export async function deleteChosen(
-  doomed: Token[],
+export async function deleteChosen<T extends KindToken>(
+  doomed: T[],
   opts: Pick<DeleteOptions, "yes" | "dryRun" | "json">,
-  at: { hub: Hub; now: Date; held: DockerHeld | null },
+  at: { kind: TokenKind<T>; hub: Hub; now: Date },
   deps: Pick<Deps, "io" | "prompter">,
 ): Promise<void> {
   const { io } = deps;
-  const { hub, now, held } = at;
+  const { kind, hub, now } = at;
+  const held = await kind.held();
   if (doomed.length === 0) {
     if (opts.json) io.json([]);
     io.info("No tokens to delete");
     return;
   }
-  const describe = (t: Token) => `${tokenName(t)}, ${scopeWording(t)}, ${tokenStatus(t, now)}${held?.tokenId === t.id ? ", held by this machine's Docker" : ""}`;
+  const describe = (t: T) => `${tokenName(t)}, ${kind.access(t)}, ${tokenStatus(t, now)}${held?.tokenId === t.id ? ", held by this machine's Docker" : ""}`;
   const count = `${doomed.length} ${doomed.length === 1 ? "token" : "tokens"}`;
 
   if (opts.dryRun) {
-    if (opts.json) return io.json(doomed.map((t) => tokenJson(t, now, held)));
-    io.info(`Would delete ${count}:`);
+    if (opts.json) return io.json(doomed.map((t) => kind.json(t, now, held)));
+    io.info(`Would delete ${count}${orgWording(kind, "of")}:`);
     for (const t of doomed) io.info(`  ${describe(t)}`);
     return;
   }
   if (!opts.yes) {
-    io.info(`About to delete ${count}:`);
+    io.info(`About to delete ${count}${orgWording(kind, "of")}:`);
     for (const t of doomed) io.info(`  ${describe(t)}`);
     if (!(await deps.prompter.confirm(`Delete ${count}? This cannot be undone.`, { default: false }))) throw new CancelError("nothing deleted");
   }
   // One DELETE per token, a few at once, paced by the client to the Hub's rate limit; reported in list order.
-  const result = await io.progress(`Deleting ${count}`, () => hub.deleteTokens(doomed.map((t) => t.id), { concurrency: DELETE_CONCURRENCY }));
+  const result = await io.progress(`Deleting ${count}`, () => kind.deleteAll(hub, doomed.map((t) => t.id), { concurrency: DELETE_CONCURRENCY }));
   const errors = new Map(result.failed.map((f) => [f.id, f.error]));
   // Failures grouped by reason, so an expired session is said once, not once per token.
   const failed = new Map<string, string[]>();
   let firstFailure: unknown;
   for (const t of doomed) {
     const error = errors.get(t.id);
-    if (!error) io.info(`${io.color.green("✓")} Deleted ${tokenName(t)}`);
+    if (!error) io.info(`${io.color.green("✓")} Deleted ${tokenName(t)}${orgWording(kind, "from")}`);
     // Deleted by someone else since the list (the Hub page, another hub-tokens): gone, as asked.
     else if (error instanceof NotFoundError) io.info(`${io.color.green("✓")} ${tokenName(t)} was already deleted`);
     else {
@@ -97,5 +103,5 @@ export async function deleteChosen(
   if (held?.tokenId && doomed.some((t) => t.id === held.tokenId)) {
     io.warn("Docker on this machine still holds the deleted token: run docker logout, or hub-tokens create --docker-login");
   }
-  if (opts.json) io.json(doomed.map((t) => tokenJson(t, now, held)));
+  if (opts.json) io.json(doomed.map((t) => kind.json(t, now, held)));
 }

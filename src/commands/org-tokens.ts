@@ -3,12 +3,13 @@
 // its own scopes such as repo-pull) where a PAT has one scope, and only the organization's owners manage them.
 import type { Deps } from "../cli/deps.js";
 import { isoTime, relativeTime, type Column } from "../cli/io.js";
-import { AuthError, CancelError, HubpatError, UsageError } from "../errors.js";
-import { NotFoundError } from "../hub/errors.js";
+import { UsageError } from "../errors.js";
 import type { OrgToken, OrgTokenResource } from "../hub/types.js";
-import { EXPIRY_PRESETS, checkLabel, parseExpiry } from "./create.js";
-import { checkCanConfirm, type DeleteOptions } from "./delete.js";
+import { askExpiry, checkLabel, parseExpiry } from "./create.js";
+import { setTokensActive } from "./activate.js";
+import { deleteOfKind, type DeleteOptions } from "./delete.js";
 import { pickTokens } from "./resolve.js";
+import type { TokenKind } from "./token-kind.js";
 import { colorStatus, inspectTime, printRecords, tokenName, tokenStatus } from "./token-view.js";
 
 export interface OrgListOptions {
@@ -119,7 +120,7 @@ export async function runOrgCreate(opts: OrgCreateOptions, deps: Pick<Deps, "io"
   const missing = [opts.label === undefined && "--label", opts.expires === undefined && "--expires"].filter(Boolean);
   if (missing.length > 0 && !io.canPrompt()) throw new UsageError(`no terminal to ask for the token's details: pass ${missing.join(", ")}`);
   const label = checkLabel(opts.label ?? (await prompter.input("Token name:", { validate: (v) => (v.trim().length >= 1 && v.trim().length <= 100 ? true : "1 to 100 characters") })));
-  const expires = opts.expires ?? (await prompter.select("Expiration date:", Object.keys(EXPIRY_PRESETS).map((p) => ({ value: p, name: p })), { default: "30d" }));
+  const expires = opts.expires ?? (await askExpiry(prompter));
   const expiresAt = parseExpiry(expires, deps.clock());
 
   const hub = await deps.hub();
@@ -157,67 +158,28 @@ export async function runOrgInspect(opts: OrgTokensOptions, deps: OrgDeps): Prom
   );
 }
 
+/**
+ * An organization's tokens, for the code delete and activate share with PATs. hubpat records which token Docker
+ * holds only for the PATs it stores itself (create --docker-login, rotate), so none of these is ever marked held.
+ */
+function orgTokens(org: string): TokenKind<OrgToken> {
+  return {
+    org,
+    list: (hub) => hub.listOrgTokens(org),
+    setActive: (hub, id, isActive) => hub.updateOrgToken(org, id, { isActive }),
+    deleteAll: (hub, ids, options) => hub.deleteOrgTokens(org, ids, options),
+    access: (t) => t.resources.map(resourceWording).join(", ") || "no resources",
+    held: async () => null,
+    json: (t, now) => orgTokenJson(org, t, now),
+  };
+}
+
 /** activate / deactivate with --org. */
 export async function runOrgSetActive(opts: OrgTokensOptions, deps: OrgDeps, isActive: boolean): Promise<void> {
-  const { io } = deps;
-  const hub = await deps.hub();
-  const tokens = pickTokens(await io.progress("Fetching tokens", () => hub.listOrgTokens(opts.org)), opts.tokens);
-  const done: OrgToken[] = [];
-  for (const token of tokens) {
-    const updated = await io.progress(`${isActive ? "Activating" : "Deactivating"} ${token.label}`, () => hub.updateOrgToken(opts.org, token.id, { isActive }));
-    done.push(updated);
-    io.info(`${io.color.green("✓")} ${isActive ? "Activated" : "Deactivated"} ${tokenName(updated)} in ${opts.org}`);
-  }
-  if (opts.json) io.json(done.map((t) => orgTokenJson(opts.org, t, deps.clock())));
+  await setTokensActive(opts, orgTokens(opts.org), deps, isActive);
 }
 
 /** delete with --org: delete's rules (named tokens and/or --inactive/--expired; asks on a terminal, else --yes). */
 export async function runOrgDelete(opts: OrgDeleteOptions, deps: Pick<Deps, "io" | "hub" | "clock" | "prompter">): Promise<void> {
-  const { io } = deps;
-  if (opts.tokens.length === 0 && !opts.inactive && !opts.expired) throw new UsageError("name the tokens to delete, or pass --inactive or --expired");
-  checkCanConfirm(opts, io);
-  const hub = await deps.hub();
-  const all = await io.progress("Fetching tokens", () => hub.listOrgTokens(opts.org));
-  const now = deps.clock();
-  const inSet = all.filter((t) => (opts.inactive && tokenStatus(t, now) === "inactive") || (opts.expired && tokenStatus(t, now) === "expired"));
-  const doomed = [...new Set([...pickTokens(all, opts.tokens), ...inSet])];
-  if (doomed.length === 0) {
-    if (opts.json) io.json([]);
-    io.info("No tokens to delete");
-    return;
-  }
-  const count = `${doomed.length} ${doomed.length === 1 ? "token" : "tokens"}`;
-  const describe = (t: OrgToken) => `${tokenName(t)}, ${t.resources.map(resourceWording).join(", ") || "no resources"}, ${tokenStatus(t, now)}`;
-  if (opts.dryRun) {
-    if (opts.json) return io.json(doomed.map((t) => orgTokenJson(opts.org, t, now)));
-    io.info(`Would delete ${count} of ${opts.org}:`);
-    for (const t of doomed) io.info(`  ${describe(t)}`);
-    return;
-  }
-  if (!opts.yes) {
-    io.info(`About to delete ${count} of ${opts.org}:`);
-    for (const t of doomed) io.info(`  ${describe(t)}`);
-    if (!(await deps.prompter.confirm(`Delete ${count}? This cannot be undone.`, { default: false }))) throw new CancelError("nothing deleted");
-  }
-  const failed: string[] = [];
-  let firstFailure: unknown;
-  for (const t of doomed) {
-    try {
-      await io.progress(`Deleting ${t.label}`, () => hub.deleteOrgToken(opts.org, t.id));
-      io.info(`${io.color.green("✓")} Deleted ${tokenName(t)} from ${opts.org}`);
-    } catch (err) {
-      if (err instanceof NotFoundError) {
-        io.info(`${io.color.green("✓")} ${tokenName(t)} was already deleted`);
-        continue;
-      }
-      firstFailure ??= err;
-      failed.push(`${tokenName(t)}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  if (failed.length > 0) {
-    // As delete does: a rejected session still exits 4 and says to log in; anything else is a plain failure.
-    const Failure = firstFailure instanceof AuthError ? AuthError : HubpatError;
-    throw new Failure(`deleted ${doomed.length - failed.length} of ${doomed.length} tokens; not ${failed.join("; ")}`, { cause: firstFailure });
-  }
-  if (opts.json) io.json(doomed.map((t) => orgTokenJson(opts.org, t, now)));
+  await deleteOfKind(orgTokens(opts.org), opts, deps);
 }

@@ -5,7 +5,8 @@ import type { Deps } from "../cli/deps.js";
 import { UsageError } from "../errors.js";
 import { AUDIT_FLAGS, auditTokens, type AuditFlag } from "./audit.js";
 import { checkCanConfirm, deleteChosen } from "./delete.js";
-import { dockerHeld, tokenName } from "./token-view.js";
+import { personalTokens } from "./token-kind.js";
+import { tokenName } from "./token-view.js";
 
 export interface PruneOptions {
   unusedDays: number;
@@ -30,12 +31,13 @@ export async function runPrune(opts: PruneOptions, deps: Pick<Deps, "io" | "hub"
   const { io } = deps;
   checkCanConfirm(opts, io);
   const hub = await deps.hub();
-  const list = await io.progress("Fetching tokens", () => hub.listTokens());
+  const kind = personalTokens(deps);
+  const tokens = await io.progress("Fetching tokens", () => kind.list(hub));
   const now = deps.clock();
-  const held = await dockerHeld(deps.store, io);
-  const chosen = auditTokens(list.tokens, now, opts).filter((f) => f.flags.some((flag) => opts.select.includes(flag)));
+  const held = await kind.held();
+  const chosen = auditTokens(tokens, now, opts).filter((f) => f.flags.some((flag) => opts.select.includes(flag)));
   const kept = chosen.find((f) => f.token.id === held?.tokenId);
   if (kept) io.warn(`Keeping ${tokenName(kept.token)} (${kept.flags.join(", ")}): Docker on this machine uses it; replace it with hub-tokens rotate`);
   const doomed = chosen.filter((f) => f !== kept).map((f) => f.token);
-  await deleteChosen(doomed, opts, { hub, now, held }, deps);
+  await deleteChosen(doomed, opts, { kind, hub, now }, deps);
 }

@@ -359,6 +359,15 @@ export class HubClient implements Hub {
   }
 
   async deleteTokens(ids: string[], options: BulkDeleteOptions = {}): Promise<BulkDeleteResult> {
+    return this.deleteEach(ids, (id) => this.deleteToken(id), options);
+  }
+
+  async deleteOrgTokens(org: string, ids: string[], options: BulkDeleteOptions = {}): Promise<BulkDeleteResult> {
+    return this.deleteEach(ids, (id) => this.deleteOrgToken(org, id), options);
+  }
+
+  /** A bulk delete: `deleteOne` for each id, paced, a few at once, stopping once the session is refused. */
+  private async deleteEach(ids: string[], deleteOne: (id: string) => Promise<void>, options: BulkDeleteOptions): Promise<BulkDeleteResult> {
     const deleted: string[] = [];
     const failed: BulkDeleteResult["failed"] = [];
     let done = 0;
@@ -369,7 +378,7 @@ export class HubClient implements Hub {
       try {
         // The session is gone: every other id would fail the same way, so none is sent.
         if (sessionGone) throw sessionGone;
-        await this.deleteToken(id);
+        await deleteOne(id);
         deleted.push(id);
       } catch (err) {
         if (err instanceof CancelError) throw err;

@@ -125,6 +125,8 @@ export interface Hub {
    * with that error unsent. It throws only when the run is cancelled (CancelError).
    */
   deleteTokens(ids: string[], options?: BulkDeleteOptions): Promise<BulkDeleteResult>;
+  /** deleteTokens for an organization's tokens. */
+  deleteOrgTokens(org: string, ids: string[], options?: BulkDeleteOptions): Promise<BulkDeleteResult>;
 }
 
 export interface BulkDeleteOptions {

@@ -23,6 +23,7 @@ describe("create", () => {
       ],
     });
     await runCreate(opts({}), t.deps);
+    expect(t.prompter.choices.get("Expiration date:")).toEqual(["30 days", "60 days", "90 days", "1 year", "None"]);
     const made = ctx.hub.tokenByLabel("ci-runner");
     expect(made.scopes).toEqual(["repo:read"]);
     expect(made.expires_at).toMatch(/^2026-12-23T12:00:00/);

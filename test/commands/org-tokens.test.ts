@@ -53,6 +53,13 @@ describe("--org", () => {
     expect(t.stderr()).toBe(`✓ Created deploy (${made!.id.slice(0, 8)}) in acme: repo:acme/app (repo-pull, repo-push), org:acme (team-read), expires 2027-02-21T12:00:00Z\n`);
   });
 
+  it("asks on a terminal for the name and the expiry, offering the expiries in the Hub's words as create does", async () => {
+    const t = as("mona", { tty: true, answers: [{ input: "Token name:", answer: "deploy" }, { select: "Expiration date:", answer: "60d" }] });
+    await runOrgCreate({ org: "acme", resources: ["repo:acme/app:repo-pull"], json: false }, t.deps);
+    expect(t.prompter.choices.get("Expiration date:")).toEqual(["30 days", "60 days", "90 days", "1 year", "None"]);
+    expect(ctx.hub.orgTokensOf("acme")).toMatchObject([{ label: "deploy", expires_at: "2027-01-22T12:00:00.000000Z", resources: pull }]);
+  });
+
   it("needs a resource, and resources it can read", async () => {
     const t = as("mona");
     expect(await failure(runOrgCreate({ org: "acme", label: "x", resources: [], expires: "never", json: false }, t.deps))).toEqual({
@@ -104,8 +111,9 @@ describe("--org", () => {
     expect(tty.stderr()).toContain(`✓ Deleted old (${old.id.slice(0, 8)}) from acme\n`);
   });
 
-  it("exits 4, as delete does, when the session expires between listing and deleting", async () => {
+  it("exits 4, as delete does, when the session expires between listing and deleting, naming the reason once", async () => {
     const ci = seed("ci");
+    const old = seed("old");
     const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 60 }) } });
     const real = await t.deps.hub();
     t.deps.hub = async () =>
@@ -116,9 +124,10 @@ describe("--org", () => {
           return list;
         },
       });
-    const result = await failure(runOrgDelete(del({ tokens: ["ci"], yes: true }), t.deps));
-    expect(result.exitCode).toBe(4);
-    expect(result.line).toMatch(new RegExp(`^hub-tokens: deleted 0 of 1 tokens; not ci \\(${ci.id.slice(0, 8)}\\): .*\\(run: hub-tokens login\\)$`));
-    expect(labels()).toEqual(["ci"]);
+    expect(await failure(runOrgDelete(del({ tokens: ["ci", "old"], yes: true }), t.deps))).toEqual({
+      line: `hub-tokens: deleted 0 of 2 tokens; not ci (${ci.id.slice(0, 8)}), old (${old.id.slice(0, 8)}): docker hub refused the session: it expired or was revoked (run: hub-tokens login)`,
+      exitCode: 4,
+    });
+    expect(labels()).toEqual(["old", "ci"]);
   });
 });

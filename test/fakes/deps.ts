@@ -25,6 +25,8 @@ export type Answer =
 export class ScriptedPrompter implements Prompter {
   /** Every question asked, in order, as "kind: message". */
   readonly asked: string[] = [];
+  /** The choices each select offered, by its message, as a person reads them. */
+  readonly choices = new Map<string, string[]>();
   constructor(private readonly script: Answer[]) {}
 
   private next(kind: "input" | "password" | "confirm" | "select", message: string): unknown {
@@ -51,6 +53,7 @@ export class ScriptedPrompter implements Prompter {
     return this.next("confirm", message) as boolean;
   }
   async select<T extends string>(message: string, choices: readonly Choice<T>[]): Promise<T> {
+    this.choices.set(message, choices.map((c) => c.name));
     const answer = this.next("select", message) as T;
     if (!choices.some((c) => c.value === answer)) throw new Error(`scripted answer "${answer}" is not a choice of "${message}"`);
     return answer;

@@ -9,7 +9,7 @@ import { runDelete } from "../../src/commands/delete.js";
 import { runList } from "../../src/commands/list.js";
 import { runLogin } from "../../src/commands/login.js";
 import { runRename } from "../../src/commands/rename.js";
-import { setTokensActive } from "../../src/commands/activate.js";
+import { runDeactivate } from "../../src/commands/deactivate.js";
 import { startEmulator, type Emulator } from "../../src/emulator/server.js";
 import { HubClient, type HubClientOptions } from "../../src/hub/client.js";
 import { NOW, testDeps } from "../fakes/deps.js";
@@ -82,7 +82,7 @@ describe("5xx", () => {
         },
       });
     };
-    await setTokensActive({ tokens: ["laptop"], json: false }, t.deps, false);
+    await runDeactivate({ tokens: ["laptop"], json: false }, t.deps);
     expect(requests("PATCH").map((x) => x.status)).toEqual([503, 200]);
     expect(ctx.hub.tokenByLabel("laptop").is_active).toBe(false);
   });

@@ -309,6 +309,17 @@ describe("organization access tokens", () => {
     expect(listed.length).toBeGreaterThanOrEqual(15);
   });
 
+  it("deletes many of an organization's tokens in one bulk call, reporting each failure", async () => {
+    const e = await start({ orgs: [{ name: "acme", owners: ["mona"] }] });
+    const hub = client(e, { as: "mona" });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await hub.createOrgToken("acme", { label: `t${i}`, resources })).id);
+    const result = await hub.deleteOrgTokens("acme", [...ids, "missing"], { concurrency: 3 });
+    expect(result.deleted.sort()).toEqual([...ids].sort());
+    expect(result.failed.map((f) => [f.id, f.error.constructor.name])).toEqual([["missing", "NotFoundError"]]);
+    expect(e.orgTokensOf("acme")).toEqual([]);
+  });
+
   it("tells a member who isn't an owner that only owners can, and an unknown organization apart", async () => {
     const e = await start({ users: [MONA, { username: "bob", password: "pw" }], orgs: [{ name: "acme", owners: ["mona"], members: ["bob"] }] });
     const err = await failure(client(e, { as: "bob" }).listOrgTokens("acme"));
