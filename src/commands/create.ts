@@ -34,7 +34,7 @@ export function parseScope(text: string): TokenScope {
 }
 
 /** The Hub page's expiry presets. */
-export const EXPIRY_PRESETS = { "30d": 30, "60d": 60, "90d": 90, "1y": 365, never: undefined } as const;
+const EXPIRY_PRESETS = { "30d": 30, "60d": 60, "90d": 90, "1y": 365, never: undefined } as const;
 type Preset = keyof typeof EXPIRY_PRESETS;
 /** The presets as the Hub page words them. */
 const PRESET_NAMES: Record<Preset, string> = { "30d": "30 days", "60d": "60 days", "90d": "90 days", "1y": "1 year", never: "None" };

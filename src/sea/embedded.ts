@@ -1,6 +1,7 @@
 // Inside the single executable: the assets scripts/package.mjs embedded, and the keyring binding loaded from them.
 import { homedir } from "node:os";
 import { getRawAsset } from "node:sea";
+import { messageOf } from "../errors.js";
 import type { KeyringBinding } from "../store/binding.js";
 import { bindingCacheDirs, extractBinding } from "./binding-cache.js";
 
@@ -44,6 +45,6 @@ export function embeddedBinding(): KeyringBinding {
 
 /** The error's gist without the file path dlopen repeats: "failed to map segment from shared object" on noexec. */
 function reason(err: unknown): string {
-  const message = (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
+  const message = messageOf(err).split("\n")[0]!;
   return message.replace(/^\S+\.node: /, "");
 }
