@@ -79,11 +79,17 @@ export function parseDockerConfig(path: string, text: string): Record<string, un
  * anything but a regular file, a file its owner may not write (mode without u+w) and a file that is not JSON.
  */
 export async function readDockerConfig(path: string): Promise<DockerConfigFile> {
+  const file = await readDockerConfigText(path);
+  return { ...file, doc: file.text === null ? {} : parseDockerConfig(path, file.text) };
+}
+
+/** readDockerConfig without the parse: the same refusals, except that the text may be anything. */
+async function readDockerConfigText(path: string): Promise<Omit<DockerConfigFile, "doc">> {
   let st;
   try {
     st = await lstat(path);
   } catch (err) {
-    if (errno(err) === "ENOENT") return { path, text: null, doc: {}, ownership: null };
+    if (errno(err) === "ENOENT") return { path, text: null, ownership: null };
     throw new DockerConfigError(`cannot read ${path}: ${errno(err) ?? "unknown error"}`, { cause: err });
   }
   if (st.isSymbolicLink()) {
@@ -102,7 +108,7 @@ export async function readDockerConfig(path: string): Promise<DockerConfigFile> 
   } catch (err) {
     throw new DockerConfigError(`cannot read ${path}: ${errno(err) ?? "unknown error"}`, { cause: err });
   }
-  return { path, text, doc: parseDockerConfig(path, text), ownership: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
+  return { path, text, ownership: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
 }
 
 /** The layout of an existing file, so a rewrite changes the keys it must and little else. */
@@ -285,15 +291,8 @@ export async function restoreLatestBackup(path: string, now: Date, onStep?: Step
   if (!backup) throw new DockerConfigError(`there is no hubpat backup of ${path} to restore`, { hint: "setup makes one each time it changes the file" });
   const text = await readFile(backup, "utf8");
   parseDockerConfig(backup, text);
-  let current: DockerConfigFile | null;
-  try {
-    current = await readDockerConfig(path);
-  } catch (err) {
-    // An unparsable file may be put right by its backup; a symlink, a non-file or a read-only file may not.
-    const st = await lstat(path).catch(() => null);
-    if (!(err instanceof DockerConfigError) || !st?.isFile() || (st.mode & 0o200) === 0) throw err;
-    current = { path, text: await readFile(path, "utf8"), doc: {}, ownership: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
-  }
+  // Not parsed: an unparsable file may be put right by its backup (a symlink, a non-file or a read-only file may not).
+  const current = await readDockerConfigText(path);
   const replacedSavedAs = current.text === null ? null : await writeCopy(path, "undone", current.text, current.ownership, now);
   await onStep?.("saved-current");
   await writeFileAtomic(path, text, current.ownership, onStep);
