@@ -82,16 +82,26 @@ export function createProgram(ctx: ProgramContext): Command {
     };
   };
 
-  /** Runs a command: hands the options to runF in tests, else builds deps and loads the command's module. */
-  const dispatch = async <O>(cmd: Command, options: O, run: (options: O, deps: Deps) => Promise<void>) => {
-    const g = globals(cmd);
-    if (ctx.runF) return ctx.runF(cmd.name(), options, g);
+  /** Runs `step` for `cmd`: a usage error it raises without a hint of its own names the command's help page. */
+  const forCommand = async <T>(cmd: Command, step: () => T | Promise<T>): Promise<T> => {
     try {
-      await run(options, await ctx.makeDeps(g));
+      return await step();
     } catch (err) {
       if (err instanceof UsageError && !err.hint) throw new UsageError(err.message, { cause: err, hint: `see: hub-tokens ${cmd.name()} --help` });
       throw err;
     }
+  };
+
+  /**
+   * Runs a command: builds its options from its flags, hands them to runF in tests, else builds deps and loads the
+   * command's module. A usage error from the flags or the command names the command's help; one from the global
+   * flags does not (they are on `hub-tokens --help`).
+   */
+  const dispatch = async <O>(cmd: Command, options: () => O, run: (options: O, deps: Deps) => Promise<void>) => {
+    const o = await forCommand(cmd, options);
+    const g = globals(cmd);
+    if (ctx.runF) return ctx.runF(cmd.name(), o, g);
+    await forCommand(cmd, async () => run(o, await ctx.makeDeps(g)));
   };
   const json = new Option("--json", "print JSON");
   const bool = (v: unknown) => v === true;
@@ -116,7 +126,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option("--password-stdin", "read the password from stdin (a 2FA code on the next line)")
     .addHelpText("after", examples(["hub-tokens login -u mona", "printf '%s\\n%s\\n' \"$PASSWORD\" \"$CODE\" | hub-tokens login -u mona --password-stdin"]))
     .action(async (flags: { username?: string; passwordStdin?: boolean }, cmd: Command) => {
-      const o: LoginOptions = { ...(flags.username !== undefined ? { username: flags.username } : {}), passwordStdin: bool(flags.passwordStdin) };
+      const o = (): LoginOptions => ({ ...(flags.username !== undefined ? { username: flags.username } : {}), passwordStdin: bool(flags.passwordStdin) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/login.js")).runLogin(opts, deps));
     });
 
@@ -125,7 +135,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .description("forget the Hub session (Docker's stored token stays)")
     .addHelpText("after", examples(["hub-tokens logout", "hub-tokens --hub-url http://127.0.0.1:7474 logout"]))
     .action(async (_flags: object, cmd: Command) => {
-      const o: LogoutOptions = {};
+      const o = (): LogoutOptions => ({});
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/logout.js")).runLogout(opts, deps));
     });
 
@@ -135,7 +145,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(json)
     .addHelpText("after", examples(["hub-tokens status", "hub-tokens status --json | jq .loggedIn   # exit 4 when not logged in"]))
     .action(async (flags: { json?: boolean }, cmd: Command) => {
-      const o: StatusOptions = { json: bool(flags.json) };
+      const o = (): StatusOptions => ({ json: bool(flags.json) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/status.js")).runStatus(opts, deps));
     });
 
@@ -156,25 +166,30 @@ export function createProgram(ctx: ProgramContext): Command {
       "hub-tokens create --org acme --label deploy --resource repo:acme/app:repo-pull,repo-push --expires 90d",
     ]))
     .action(async (flags: { label?: string; scope?: string; expires?: string; dockerLogin?: boolean; org?: string; resource?: string[]; description?: string; json?: boolean }, cmd: Command) => {
-      if (flags.org !== undefined) {
-        refuse({ "--scope": flags.scope, "--docker-login": flags.dockerLogin }, "is for personal tokens: an organization token takes --resource");
-        const oo: OrgCreateOptions = {
-          org: flags.org,
-          ...(flags.label !== undefined ? { label: flags.label } : {}),
-          ...(flags.description !== undefined ? { description: flags.description } : {}),
-          resources: flags.resource ?? [],
-          ...(flags.expires !== undefined ? { expires: flags.expires } : {}),
-          json: bool(flags.json),
+      const orgName = flags.org;
+      if (orgName !== undefined) {
+        const oo = (): OrgCreateOptions => {
+          refuse({ "--scope": flags.scope, "--docker-login": flags.dockerLogin }, "is for personal tokens: an organization token takes --resource");
+          return {
+            org: orgName,
+            ...(flags.label !== undefined ? { label: flags.label } : {}),
+            ...(flags.description !== undefined ? { description: flags.description } : {}),
+            resources: flags.resource ?? [],
+            ...(flags.expires !== undefined ? { expires: flags.expires } : {}),
+            json: bool(flags.json),
+          };
         };
         return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgCreate(opts, deps));
       }
-      refuse({ "--resource": flags.resource, "--description": flags.description }, "is for organization tokens: add --org NAME");
-      const o: CreateOptions = {
-        ...(flags.label !== undefined ? { label: flags.label } : {}),
-        ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
-        ...(flags.expires !== undefined ? { expires: flags.expires } : {}),
-        dockerLogin: bool(flags.dockerLogin),
-        json: bool(flags.json),
+      const o = (): CreateOptions => {
+        refuse({ "--resource": flags.resource, "--description": flags.description }, "is for organization tokens: add --org NAME");
+        return {
+          ...(flags.label !== undefined ? { label: flags.label } : {}),
+          ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
+          ...(flags.expires !== undefined ? { expires: flags.expires } : {}),
+          dockerLogin: bool(flags.dockerLogin),
+          json: bool(flags.json),
+        };
       };
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/create.js")).runCreate(opts, deps));
     });
@@ -189,11 +204,12 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(json)
     .addHelpText("after", examples(["hub-tokens list", "hub-tokens ls --inactive", "hub-tokens list --json | jq -r '.[].label'", "hub-tokens list --org acme"]))
     .action(async (flags: { active?: boolean; inactive?: boolean; org?: string; json?: boolean }, cmd: Command) => {
-      if (flags.org !== undefined) {
-        const oo: OrgListOptions = { org: flags.org, active: bool(flags.active), inactive: bool(flags.inactive), json: bool(flags.json) };
+      const orgName = flags.org;
+      if (orgName !== undefined) {
+        const oo = (): OrgListOptions => ({ org: orgName, active: bool(flags.active), inactive: bool(flags.inactive), json: bool(flags.json) });
         return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgList(opts, deps));
       }
-      const o: ListOptions = { active: bool(flags.active), inactive: bool(flags.inactive), json: bool(flags.json) };
+      const o = (): ListOptions => ({ active: bool(flags.active), inactive: bool(flags.inactive), json: bool(flags.json) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/list.js")).runList(opts, deps));
     });
 
@@ -205,11 +221,12 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(json)
     .addHelpText("after", examples(["hub-tokens inspect ci-runner", "hub-tokens inspect 0d8f2a1c --json", "hub-tokens inspect --org acme deploy"]))
     .action(async (tokens: string[], flags: { org?: string; json?: boolean }, cmd: Command) => {
-      if (flags.org !== undefined) {
-        const oo: OrgTokensOptions = { org: flags.org, tokens, json: bool(flags.json) };
+      const orgName = flags.org;
+      if (orgName !== undefined) {
+        const oo = (): OrgTokensOptions => ({ org: orgName, tokens, json: bool(flags.json) });
         return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgInspect(opts, deps));
       }
-      const o: InspectOptions = { tokens, json: bool(flags.json) };
+      const o = (): InspectOptions => ({ tokens, json: bool(flags.json) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/inspect.js")).runInspect(opts, deps));
     });
 
@@ -221,7 +238,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(json)
     .addHelpText("after", examples(["hub-tokens rename ci-runner ci-runner-old"]))
     .action(async (token: string, label: string, flags: { json?: boolean }, cmd: Command) => {
-      const o: RenameOptions = { token, label, json: bool(flags.json) };
+      const o = (): RenameOptions => ({ token, label, json: bool(flags.json) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/rename.js")).runRename(opts, deps));
     });
 
@@ -233,11 +250,12 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(json)
     .addHelpText("after", examples(["hub-tokens activate ci-runner", "hub-tokens activate --org acme deploy"]))
     .action(async (tokens: string[], flags: { org?: string; json?: boolean }, cmd: Command) => {
-      if (flags.org !== undefined) {
-        const oo: OrgTokensOptions = { org: flags.org, tokens, json: bool(flags.json) };
+      const orgName = flags.org;
+      if (orgName !== undefined) {
+        const oo = (): OrgTokensOptions => ({ org: orgName, tokens, json: bool(flags.json) });
         return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgSetActive(opts, deps, true));
       }
-      const o: ActivateOptions = { tokens, json: bool(flags.json) };
+      const o = (): ActivateOptions => ({ tokens, json: bool(flags.json) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/activate.js")).runActivate(opts, deps));
     });
 
@@ -249,11 +267,12 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(json)
     .addHelpText("after", examples(["hub-tokens deactivate ci-runner 0d8f2a1c", "hub-tokens deactivate --org acme deploy"]))
     .action(async (tokens: string[], flags: { org?: string; json?: boolean }, cmd: Command) => {
-      if (flags.org !== undefined) {
-        const oo: OrgTokensOptions = { org: flags.org, tokens, json: bool(flags.json) };
+      const orgName = flags.org;
+      if (orgName !== undefined) {
+        const oo = (): OrgTokensOptions => ({ org: orgName, tokens, json: bool(flags.json) });
         return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgSetActive(opts, deps, false));
       }
-      const o: DeactivateOptions = { tokens, json: bool(flags.json) };
+      const o = (): DeactivateOptions => ({ tokens, json: bool(flags.json) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/deactivate.js")).runDeactivate(opts, deps));
     });
 
@@ -270,11 +289,12 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(json)
     .addHelpText("after", examples(["hub-tokens delete ci-runner", "hub-tokens rm --inactive --expired --dry-run", "hub-tokens revoke 0d8f2a1c --yes", "hub-tokens delete --org acme deploy --yes"]))
     .action(async (tokens: string[], flags: { inactive?: boolean; expired?: boolean; yes?: boolean; dryRun?: boolean; org?: string; json?: boolean }, cmd: Command) => {
-      if (flags.org !== undefined) {
-        const oo: OrgDeleteOptions = { org: flags.org, tokens, inactive: bool(flags.inactive), expired: bool(flags.expired), yes: bool(flags.yes), dryRun: bool(flags.dryRun), json: bool(flags.json) };
+      const orgName = flags.org;
+      if (orgName !== undefined) {
+        const oo = (): OrgDeleteOptions => ({ org: orgName, tokens, inactive: bool(flags.inactive), expired: bool(flags.expired), yes: bool(flags.yes), dryRun: bool(flags.dryRun), json: bool(flags.json) });
         return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgDelete(opts, deps));
       }
-      const o: DeleteOptions = { tokens, inactive: bool(flags.inactive), expired: bool(flags.expired), yes: bool(flags.yes), dryRun: bool(flags.dryRun), json: bool(flags.json) };
+      const o = (): DeleteOptions => ({ tokens, inactive: bool(flags.inactive), expired: bool(flags.expired), yes: bool(flags.yes), dryRun: bool(flags.dryRun), json: bool(flags.json) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/delete.js")).runDelete(opts, deps));
     });
 
@@ -285,7 +305,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option("--undo", "put config.json back as it was before the last setup")
     .addHelpText("after", examples(["hub-tokens setup --dry-run", "hub-tokens setup", "DOCKER_CONFIG=~/work/.docker hub-tokens setup", "hub-tokens setup --undo"]))
     .action(async (flags: { dryRun?: boolean; undo?: boolean }, cmd: Command) => {
-      const o: SetupOptions = { dryRun: bool(flags.dryRun), undo: bool(flags.undo) };
+      const o = (): SetupOptions => ({ dryRun: bool(flags.dryRun), undo: bool(flags.undo) });
       await dispatch(cmd, o, async (opts, deps) =>
         (await import("../commands/setup.js")).runSetup(opts, { io: deps.io, store: deps.store, clock: deps.clock, dockerConfigPath: deps.dockerConfigPath, env: ctx.env }),
       );
@@ -298,7 +318,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(json)
     .addHelpText("after", examples(["hub-tokens doctor", "hub-tokens doctor --json | jq '.checks[] | select(.status == \"fail\")'"]))
     .action(async (flags: { expiringDays: string; json?: boolean }, cmd: Command) => {
-      const o: DoctorOptions = { expiringDays: days(flags.expiringDays, "--expiring-days"), json: bool(flags.json) };
+      const o = (): DoctorOptions => ({ expiringDays: days(flags.expiringDays, "--expiring-days"), json: bool(flags.json) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/doctor.js")).runDoctor(opts, deps));
     });
 
@@ -311,7 +331,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(json)
     .addHelpText("after", examples(["hub-tokens rotate", "hub-tokens rotate ci-runner --delete", "hub-tokens rotate --expires 90d"]))
     .action(async (token: string | undefined, flags: { expires?: string; delete?: boolean; json?: boolean }, cmd: Command) => {
-      const o: RotateOptions = { ...(token !== undefined ? { token } : {}), ...(flags.expires !== undefined ? { expires: flags.expires } : {}), delete: bool(flags.delete), json: bool(flags.json) };
+      const o = (): RotateOptions => ({ ...(token !== undefined ? { token } : {}), ...(flags.expires !== undefined ? { expires: flags.expires } : {}), delete: bool(flags.delete), json: bool(flags.json) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/rotate.js")).runRotate(opts, deps));
     });
 
@@ -323,7 +343,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(json)
     .addHelpText("after", examples(["hub-tokens audit", "hub-tokens audit --unused-days 30 --json | jq -r '.[] | select(.flags | index(\"broad-scope\")) | .label'"]))
     .action(async (flags: { unusedDays: string; expiringDays: string; json?: boolean }, cmd: Command) => {
-      const o: AuditOptions = { unusedDays: days(flags.unusedDays, "--unused-days"), expiringDays: days(flags.expiringDays, "--expiring-days"), json: bool(flags.json) };
+      const o = (): AuditOptions => ({ unusedDays: days(flags.unusedDays, "--unused-days"), expiringDays: days(flags.expiringDays, "--expiring-days"), json: bool(flags.json) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/audit.js")).runAudit(opts, deps));
     });
 
@@ -339,14 +359,14 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText("after", examples(["hub-tokens prune --dry-run", "hub-tokens prune --select expired,inactive --yes", "hub-tokens prune --unused-days 30"]))
     .action(async (flags: { select: string; unusedDays: string; expiringDays: string; yes?: boolean; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const { parseFlags } = await import("../commands/prune.js");
-      const o: PruneOptions = {
+      const o = (): PruneOptions => ({
         unusedDays: days(flags.unusedDays, "--unused-days"),
         expiringDays: days(flags.expiringDays, "--expiring-days"),
         select: parseFlags(flags.select),
         yes: bool(flags.yes),
         dryRun: bool(flags.dryRun),
         json: bool(flags.json),
-      };
+      });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/prune.js")).runPrune(opts, deps));
     });
 
@@ -356,7 +376,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option("--prefix <dir>", "the directory to install into (default ~/.local/bin)")
     .addHelpText("after", examples(["hub-tokens install", "sudo ./hub-tokens install --prefix /usr/local/bin"]))
     .action(async (flags: { prefix?: string }, cmd: Command) => {
-      const o: InstallOptions = flags.prefix !== undefined ? { prefix: flags.prefix } : {};
+      const o = (): InstallOptions => (flags.prefix !== undefined ? { prefix: flags.prefix } : {});
       await dispatch(cmd, o, async (opts, deps) => {
         const { runInstall } = await import("../commands/install.js");
         const running = { executable: process.execPath, isSingleExecutable: process.getBuiltinModule("node:sea").isSea(), platform: process.platform };

@@ -79,11 +79,17 @@ export function parseDockerConfig(path: string, text: string): Record<string, un
  * anything but a regular file, a file its owner may not write (mode without u+w) and a file that is not JSON.
  */
 export async function readDockerConfig(path: string): Promise<DockerConfigFile> {
+  const file = await readDockerConfigText(path);
+  return { ...file, doc: file.text === null ? {} : parseDockerConfig(path, file.text) };
+}
+
+/** readDockerConfig without the parse: the same refusals, except that the text may be anything. */
+async function readDockerConfigText(path: string): Promise<Omit<DockerConfigFile, "doc">> {
   let st;
   try {
     st = await lstat(path);
   } catch (err) {
-    if (errno(err) === "ENOENT") return { path, text: null, doc: {}, ownership: null };
+    if (errno(err) === "ENOENT") return { path, text: null, ownership: null };
     throw new DockerConfigError(`cannot read ${path}: ${errno(err) ?? "unknown error"}`, { cause: err });
   }
   if (st.isSymbolicLink()) {
@@ -102,7 +108,7 @@ export async function readDockerConfig(path: string): Promise<DockerConfigFile> 
   } catch (err) {
     throw new DockerConfigError(`cannot read ${path}: ${errno(err) ?? "unknown error"}`, { cause: err });
   }
-  return { path, text, doc: parseDockerConfig(path, text), ownership: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
+  return { path, text, ownership: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
 }
 
 /** The layout of an existing file, so a rewrite changes the keys it must and little else. */
@@ -121,7 +127,36 @@ export function renderDockerConfig(doc: Record<string, unknown>, like: string | 
   return (eol === "\n" ? body : body.replace(/\n/g, eol)) + (finalEol ? eol : "");
 }
 
-const TEMP_PREFIX = (base: string) => `.${base}.hubpat-`;
+// hubpat's own files next to config.json: copies of it (config.json.hubpat-backup-<time>[-n], the backups setup
+// makes; config.json.hubpat-undone-<time>[-n], the file an undo replaced) and the temp file each write goes
+// through (.<name>.hubpat-<pid>-<hex>.tmp, where <name> is config.json or one of those copies).
+
+/** What one of hubpat's names says; neither part: the file itself. */
+interface OwnName {
+  /** A copy of the file, made at `time` (20261123T120000Z); `n` (from 1) tells copies of one second apart. */
+  copy?: { kind: "backup" | "undone"; time: string; n: number };
+  /** A temp file that process `pid` writes before renaming it to the name without this part. */
+  temp?: { pid: number; nonce: string };
+}
+
+/** The name `what` describes, next to the file named `base`. */
+function ownName(base: string, what: OwnName): string {
+  const { copy, temp } = what;
+  const name = copy ? `${base}.hubpat-${copy.kind}-${copy.time}${copy.n > 1 ? `-${copy.n}` : ""}` : base;
+  return temp ? `.${name}.hubpat-${temp.pid}-${temp.nonce}.tmp` : name;
+}
+
+/** What `name` is, next to the file named `base`: null when it is neither that file nor one of hubpat's names for it. */
+function parseOwnName(base: string, name: string): OwnName | null {
+  const temp = /^\.(.+)\.hubpat-(\d+)-([0-9a-f]+)\.tmp$/.exec(name);
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const copy = new RegExp(`^${escaped}(?:\\.hubpat-(backup|undone)-(\\d{8}T\\d{6}Z)(?:-(\\d+))?)?$`).exec(temp ? temp[1]! : name);
+  if (!copy) return null;
+  return {
+    ...(copy[1] ? { copy: { kind: copy[1] as "backup" | "undone", time: copy[2]!, n: Number(copy[3] ?? 1) } } : {}),
+    ...(temp ? { temp: { pid: Number(temp[2]), nonce: temp[3]! } } : {}),
+  };
+}
 
 /**
  * Replaces `path` with `text` atomically: a temp file in the same directory, given `ownership` (mode, then owner
@@ -132,7 +167,7 @@ const TEMP_PREFIX = (base: string) => `.${base}.hubpat-`;
 export async function writeFileAtomic(path: string, text: string, ownership: FileOwnership | null, onStep?: StepHook): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `${TEMP_PREFIX(basename(path))}${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(dir, ownName(basename(path), { temp: { pid: process.pid, nonce: randomBytes(4).toString("hex") } }));
   const fh = await open(tmp, "wx", 0o600);
   try {
     await fh.writeFile(text);
@@ -173,9 +208,7 @@ async function syncDir(dir: string): Promise<void> {
 
 /** Removes temp files a killed hubpat left next to `path` (their process is gone). Returns how many. */
 export async function removeStaleTemps(path: string): Promise<number> {
-  // Temp files of config.json itself and of its backups (those may hold plain-text credentials).
-  const base = basename(path).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const temp = new RegExp(`^\\.${base}(?:\\.hubpat-(?:backup|undone)-\\d{8}T\\d{6}Z(?:-\\d+)?)?\\.hubpat-(\\d+)-[0-9a-f]+\\.tmp$`);
+  // Temp files of config.json itself and of its copies (those may hold plain-text credentials).
   let names: string[];
   try {
     names = await readdir(dirname(path));
@@ -184,8 +217,8 @@ export async function removeStaleTemps(path: string): Promise<number> {
   }
   let removed = 0;
   for (const name of names) {
-    const m = temp.exec(name);
-    if (!m || isAlive(Number(m[1]))) continue;
+    const pid = parseOwnName(basename(path), name)?.temp?.pid;
+    if (pid === undefined || isAlive(pid)) continue;
     await rm(join(dirname(path), name), { force: true });
     removed++;
   }
@@ -202,17 +235,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
-const BACKUP_INFIX = ".hubpat-backup-";
-const UNDONE_INFIX = ".hubpat-undone-";
-
 /** 2026-11-23T12:00:00.000Z → 20261123T120000Z: sorts as it reads, and is a valid file name everywhere. */
 const stamp = (now: Date) => now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
 
-/** Writes `text` next to `path` as config.json.<infix><time>[-n], 0600 (it may hold plain-text credentials). */
-async function writeSideFile(path: string, infix: string, text: string, ownership: FileOwnership | null, now: Date): Promise<string> {
-  const base = `${path}${infix}${stamp(now)}`;
+/** Writes `text` next to `path` as a copy of that `kind`, named for `now`, 0600 (it may hold plain-text credentials). */
+async function writeCopy(path: string, kind: "backup" | "undone", text: string, ownership: FileOwnership | null, now: Date): Promise<string> {
   for (let n = 1; ; n++) {
-    const candidate = n === 1 ? base : `${base}-${n}`;
+    const candidate = join(dirname(path), ownName(basename(path), { copy: { kind, time: stamp(now), n } }));
     const exists = await lstat(candidate).then(
       () => true,
       (err: unknown) => (errno(err) === "ENOENT" ? false : Promise.reject(err)),
@@ -225,29 +254,24 @@ async function writeSideFile(path: string, infix: string, text: string, ownershi
 
 /** Saves config.json's current text as a timestamped backup (0600, same owner); returns the backup's path. */
 export function writeBackup(file: DockerConfigFile & { text: string }, now: Date): Promise<string> {
-  return writeSideFile(file.path, BACKUP_INFIX, file.text, file.ownership, now);
+  return writeCopy(file.path, "backup", file.text, file.ownership, now);
 }
 
 /** Backups of `path` that setup made, oldest first. */
 export async function listBackups(path: string): Promise<string[]> {
-  const prefix = `${basename(path)}${BACKUP_INFIX}`;
   let names: string[];
   try {
     names = await readdir(dirname(path));
   } catch {
     return [];
   }
-  const key = (name: string) => {
-    const [, time = "", n = "1"] = /^(\d{8}T\d{6}Z)(?:-(\d+))?$/.exec(name.slice(prefix.length)) ?? [];
-    return { time, n: Number(n) };
-  };
-  return names
-    .filter((n) => n.startsWith(prefix) && key(n).time !== "")
-    .sort((a, b) => {
-      const ka = key(a), kb = key(b);
-      return ka.time === kb.time ? ka.n - kb.n : ka.time < kb.time ? -1 : 1;
-    })
-    .map((n) => join(dirname(path), n));
+  const backups = names.flatMap((name) => {
+    const own = parseOwnName(basename(path), name);
+    return own?.copy?.kind === "backup" && !own.temp ? [{ name, ...own.copy }] : [];
+  });
+  return backups
+    .sort((a, b) => (a.time === b.time ? a.n - b.n : a.time < b.time ? -1 : 1))
+    .map((b) => join(dirname(path), b.name));
 }
 
 /** What an undo did: which backup it put back, and where the file it replaced went (null: there was none). */
@@ -267,16 +291,9 @@ export async function restoreLatestBackup(path: string, now: Date, onStep?: Step
   if (!backup) throw new DockerConfigError(`there is no hubpat backup of ${path} to restore`, { hint: "setup makes one each time it changes the file" });
   const text = await readFile(backup, "utf8");
   parseDockerConfig(backup, text);
-  let current: DockerConfigFile | null;
-  try {
-    current = await readDockerConfig(path);
-  } catch (err) {
-    // An unparsable file may be put right by its backup; a symlink, a non-file or a read-only file may not.
-    const st = await lstat(path).catch(() => null);
-    if (!(err instanceof DockerConfigError) || !st?.isFile() || (st.mode & 0o200) === 0) throw err;
-    current = { path, text: await readFile(path, "utf8"), doc: {}, ownership: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
-  }
-  const replacedSavedAs = current.text === null ? null : await writeSideFile(path, UNDONE_INFIX, current.text, current.ownership, now);
+  // Not parsed: an unparsable file may be put right by its backup (a symlink, a non-file or a read-only file may not).
+  const current = await readDockerConfigText(path);
+  const replacedSavedAs = current.text === null ? null : await writeCopy(path, "undone", current.text, current.ownership, now);
   await onStep?.("saved-current");
   await writeFileAtomic(path, text, current.ownership, onStep);
   return { backup, replacedSavedAs };

@@ -290,6 +290,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return t;
   }
 
+  /** An OAT login (an organization's name and one of its active, unexpired access tokens). */
+  function oatLogin(org: string, secret: string, ctx: Ctx): EmulatedOrgToken | undefined {
+    const t = state.orgs.has(org) ? state.oatBySecret(org, secret) : undefined;
+    if (!t || !t.is_active || isExpired(t.expires_at, ctx.now)) return undefined;
+    t.last_used_at = hubTime(ctx.now);
+    return t;
+  }
+
   // ---- Hub API routes
   function hubRoute(ctx: Ctx): Reply | undefined {
     const { method, path } = ctx;
@@ -338,13 +346,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       // No 2FA step on this route: a 2FA account's password is refused here (CONTRACT 5, assumed).
       if (user && user.password === secret && !user.totp_secret) kind = "password";
       else if (user && patLogin(id, secret, ctx)) kind = "pat";
-      else if (state.orgs.has(id)) {
-        const oat = state.oatBySecret(id, secret);
-        if (oat && oat.is_active && !isExpired(oat.expires_at, ctx.now)) {
-          oat.last_used_at = hubTime(ctx.now);
-          kind = "oat";
-        }
-      }
+      else if (oatLogin(id, secret, ctx)) kind = "oat";
       if (!kind) return denied;
       const s = state.newSession(id, kind, nowMs, 10 * 60_000);
       state.save();
@@ -455,13 +457,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const username = decoded.slice(0, colon), secret = decoded.slice(colon + 1);
     const user = state.users.get(username);
     if (user && user.password === secret) return user.totp_secret ? denied : issue();
-    if (user && patLogin(username, secret, ctx)) {
-      state.save();
-      return issue();
-    }
-    const oat = state.orgs.has(username) ? state.oatBySecret(username, secret) : undefined;
-    if (oat && oat.is_active && !isExpired(oat.expires_at, ctx.now)) {
-      oat.last_used_at = hubTime(ctx.now);
+    if ((user && patLogin(username, secret, ctx)) || oatLogin(username, secret, ctx)) {
       state.save();
       return issue();
     }
@@ -519,20 +515,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const key = sessionOf(ctx)?.username ?? `ip:${ctx.ip}`;
       const rl = rateLimit(key, ctx.now.getTime());
       headers = rl.headers;
-      if (faults.rateLimitBurst > 0) {
+      const burst = faults.rateLimitBurst > 0;
+      if (burst) {
         faults.rateLimitBurst--;
         const at = Math.ceil(ctx.now.getTime() / 1000) + 1;
         headers = { ...headers, "x-retry-after": String(at), "retry-after": "1" };
-        reply = { status: 429, body: { detail: "Rate limit exceeded", error: false } };
         fault = "429";
-      } else if (rl.limited) {
+      }
+      if (burst || rl.limited) {
         reply = { status: 429, body: { detail: "Rate limit exceeded", error: false } };
+        stats.rateLimited++;
       } else if (faults.serverErrors > 0 || (faults.serverErrorRate > 0 && Math.random() < faults.serverErrorRate)) {
         if (faults.serverErrors > 0) faults.serverErrors--;
         reply = { status: 503, body: { detail: "Service Unavailable" } };
         fault = "5xx";
       }
-      if (reply?.status === 429) stats.rateLimited++;
       if (faults.malformedBodies > 0) {
         faults.malformedBodies--;
         malformed = true;
@@ -643,15 +640,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (s === undefined) throw new Error(`no seeded token ${username}/${label}`);
       return s;
     },
-    addToken(username, seed) {
-      const secret = seed.secret ?? newSecret("dckr_pat_");
-      const token = state.addToken(username, {
-        label: seed.label, scopes: seed.scopes ?? ["repo:read"], expiresAt: seed.expiresAt ?? null, ip: "127.0.0.1",
-        ua: "hubpat-emulator seed", createdAt: seed.createdAt ?? now(), secret,
-      });
-      token.is_active = seed.isActive ?? true;
-      token.last_used = seed.lastUsedAt ? hubTime(seed.lastUsedAt) : null;
-      return { token, secret };
-    },
+    addToken: (username, seed) => state.seedToken(username, seed, now()),
   };
 }

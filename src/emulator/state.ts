@@ -164,23 +164,26 @@ export class EmulatorState {
   seed(users: SeedUser[], orgs: SeedOrg[], now: Date): void {
     for (const u of users) {
       this.users.set(u.username, { username: u.username, password: u.password, ...(u.totpSecret ? { totp_secret: u.totpSecret } : {}) });
-      for (const t of u.tokens ?? []) {
-        const secret = t.secret ?? newSecret("dckr_pat_");
-        const token = this.addToken(u.username, {
-          label: t.label,
-          scopes: t.scopes ?? ["repo:read"],
-          expiresAt: t.expiresAt ?? null,
-          ip: "127.0.0.1",
-          ua: "hubpat-emulator seed",
-          createdAt: t.createdAt ?? now,
-          secret,
-        });
-        token.is_active = t.isActive ?? true;
-        token.last_used = t.lastUsedAt ? hubTime(t.lastUsedAt) : null;
-        this.seededSecrets.set(`${u.username}/${t.label}`, secret);
-      }
+      for (const t of u.tokens ?? []) this.seededSecrets.set(`${u.username}/${t.label}`, this.seedToken(u.username, t, now).secret);
     }
     for (const o of orgs) this.orgs.set(o.name, { name: o.name, owners: o.owners, members: o.members ?? [] });
+  }
+
+  /** Adds a token as a seed describes it (no request, no rate limit), the rest defaulted like the Hub would. */
+  seedToken(owner: string, t: SeedToken, now: Date): { token: EmulatedToken; secret: string } {
+    const secret = t.secret ?? newSecret("dckr_pat_");
+    const token = this.addToken(owner, {
+      label: t.label,
+      scopes: t.scopes ?? ["repo:read"],
+      expiresAt: t.expiresAt ?? null,
+      ip: "127.0.0.1",
+      ua: "hubpat-emulator seed",
+      createdAt: t.createdAt ?? now,
+      secret,
+    });
+    token.is_active = t.isActive ?? true;
+    token.last_used = t.lastUsedAt ? hubTime(t.lastUsedAt) : null;
+    return { token, secret };
   }
 
   addToken(owner: string, t: { label: string; scopes: string[]; expiresAt: Date | null; ip: string; ua: string; createdAt: Date; secret: string }): EmulatedToken {

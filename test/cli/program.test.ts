@@ -114,15 +114,22 @@ describe("usage errors exit 2", () => {
     ["--active with --inactive", ["list", "--active", "--inactive"], "error: option '--active' cannot be used with option '--inactive'\n(add --help for usage)\n"],
     ["an unknown shell", ["completion", "tcsh"], "error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.\n(add --help for usage)\n"],
     ["inspect without a token", ["inspect"], "error: missing required argument 'token'\n(add --help for usage)\n"],
-    ["doctor with days that are not a number", ["doctor", "--expiring-days", "soon"], 'hub-tokens: --expiring-days takes a whole number of days, not "soon"\n'],
-    ["create --org with a PAT scope", ["create", "--org", "acme", "--scope", "Read-only"], "hub-tokens: --scope is for personal tokens: an organization token takes --resource\n"],
-    ["create --resource without --org", ["create", "--resource", "repo:acme/app:repo-pull"], "hub-tokens: --resource is for organization tokens: add --org NAME\n"],
-    ["audit with negative days", ["audit", "--unused-days", "-3"], 'hub-tokens: --unused-days takes a whole number of days, not "-3"\n'],
-    ["prune selecting an unknown finding", ["prune", "--select", "old"], 'hub-tokens: unknown finding "old": use never-used, unused, expiring, expired, inactive, broad-scope\n'],
+    ["doctor with days that are not a number", ["doctor", "--expiring-days", "soon"], 'hub-tokens: --expiring-days takes a whole number of days, not "soon" (see: hub-tokens doctor --help)\n'],
+    ["create --org with a PAT scope", ["create", "--org", "acme", "--scope", "Read-only"], "hub-tokens: --scope is for personal tokens: an organization token takes --resource (see: hub-tokens create --help)\n"],
+    ["create --resource without --org", ["create", "--resource", "repo:acme/app:repo-pull"], "hub-tokens: --resource is for organization tokens: add --org NAME (see: hub-tokens create --help)\n"],
+    ["audit with negative days", ["audit", "--unused-days", "-3"], 'hub-tokens: --unused-days takes a whole number of days, not "-3" (see: hub-tokens audit --help)\n'],
+    ["prune selecting an unknown finding", ["prune", "--select", "old"], 'hub-tokens: unknown finding "old": use never-used, unused, expiring, expired, inactive, broad-scope (see: hub-tokens prune --help)\n'],
   ])("%s", async (_name, argv, message) => {
     const r = await parse(argv);
     expect(r.parsed).toBeUndefined();
     expect(r.err).toBe(message);
+    expect(r.code).toBe(2);
+  });
+
+  it("names the command's help for a flag refused before the command runs, as for any other usage error", async () => {
+    const r = await parse(["audit", "--expiring-days", "2w"]);
+    expect(r.parsed).toBeUndefined();
+    expect(r.err).toBe('hub-tokens: --expiring-days takes a whole number of days, not "2w" (see: hub-tokens audit --help)\n');
     expect(r.code).toBe(2);
   });
 
