@@ -56,11 +56,17 @@ export function parseExpiry(text: string, now: Date): Date | undefined {
   return date;
 }
 
+const labelFits = (label: string) => label.trim().length >= 1 && label.trim().length <= 100;
+
 /** Token labels, as the Hub allows them. */
 export function checkLabel(label: string): string {
-  const trimmed = label.trim();
-  if (trimmed.length < 1 || trimmed.length > 100) throw new UsageError("a token label has 1 to 100 characters");
-  return trimmed;
+  if (!labelFits(label)) throw new UsageError("a token label has 1 to 100 characters");
+  return label.trim();
+}
+
+/** `--label` when given, else asked as `question` ("Token description:", "Token name:"), checked either way. */
+export async function labelFrom(given: string | undefined, prompter: Prompter, question: string): Promise<string> {
+  return checkLabel(given ?? (await prompter.input(question, { validate: (v) => labelFits(v) || "1 to 100 characters" })));
 }
 
 export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "prompter" | "hub" | "store" | "sessions" | "hubUrl" | "clock" | "dockerConfigPath">): Promise<void> {
@@ -69,7 +75,7 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   const missing = [opts.label === undefined && "--label", opts.scope === undefined && "--scope", opts.expires === undefined && "--expires"].filter(Boolean);
   if (missing.length > 0 && !io.canPrompt()) throw new UsageError(`no terminal to ask for the token's details: pass ${missing.join(", ")}`);
 
-  const label = checkLabel(opts.label ?? (await prompter.input("Token description:", { validate: (v) => (v.trim().length >= 1 && v.trim().length <= 100 ? true : "1 to 100 characters") })));
+  const label = await labelFrom(opts.label, prompter, "Token description:");
   const scope = opts.scope !== undefined ? parseScope(opts.scope) : await prompter.select("Access permissions:", SCOPES.map((s) => ({ value: s, name: SCOPE_WORDING[s] })), { default: "repo:read" });
   const expires = opts.expires ?? (await askExpiry(prompter));
   const expiresAt = parseExpiry(expires, deps.clock());

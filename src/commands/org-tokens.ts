@@ -5,7 +5,7 @@ import type { Deps } from "../cli/deps.js";
 import { isoTime, relativeTime, type Column } from "../cli/io.js";
 import { UsageError } from "../errors.js";
 import type { OrgToken, OrgTokenResource } from "../hub/types.js";
-import { askExpiry, checkLabel, parseExpiry } from "./create.js";
+import { askExpiry, labelFrom, parseExpiry } from "./create.js";
 import { setTokensActive } from "./activate.js";
 import { deleteOfKind, type DeleteOptions } from "./delete.js";
 import { pickTokens } from "./resolve.js";
@@ -119,7 +119,7 @@ export async function runOrgCreate(opts: OrgCreateOptions, deps: Pick<Deps, "io"
   if (resources.length === 0) throw new UsageError("an organization access token needs at least one --resource, such as repo:acme/app:repo-pull");
   const missing = [opts.label === undefined && "--label", opts.expires === undefined && "--expires"].filter(Boolean);
   if (missing.length > 0 && !io.canPrompt()) throw new UsageError(`no terminal to ask for the token's details: pass ${missing.join(", ")}`);
-  const label = checkLabel(opts.label ?? (await prompter.input("Token name:", { validate: (v) => (v.trim().length >= 1 && v.trim().length <= 100 ? true : "1 to 100 characters") })));
+  const label = await labelFrom(opts.label, prompter, "Token name:");
   const expires = opts.expires ?? (await askExpiry(prompter));
   const expiresAt = parseExpiry(expires, deps.clock());
 

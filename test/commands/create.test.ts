@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DOCKER_HUB_KEY } from "../../src/cli/deps.js";
-import { parseExpiry, parseScope, runCreate, type CreateOptions } from "../../src/commands/create.js";
+import { labelFrom, parseExpiry, parseScope, runCreate, type CreateOptions } from "../../src/commands/create.js";
+import type { Prompter } from "../../src/cli/prompter.js";
 import { HubClient } from "../../src/hub/client.js";
 import { NOW, testDeps } from "../fakes/deps.js";
 import { failure, useEmulator } from "../fakes/hub.js";
@@ -178,3 +179,31 @@ describe("parseExpiry", () => {
   it("refuses other words", () => expect(() => parseExpiry("2w", NOW)).toThrow('unknown expiry "2w": use 30d, 60d, 90d, 1y, never or a date such as 2027-01-31'));
 });
 
+describe("labelFrom", () => {
+  /** A prompter that records the question and checks answers with the validator create gives it. */
+  const asking = (answer: string) => {
+    const seen: { question?: string; verdicts: (string | true)[] } = { verdicts: [] };
+    const prompter = {
+      input: async (question: string, o?: { validate?: (v: string) => string | true }) => {
+        seen.question = question;
+        for (const v of ["", "   ", "x".repeat(101), "ok", ` ${"x".repeat(100)} `]) seen.verdicts.push(o!.validate!(v));
+        return answer;
+      },
+    } as unknown as Prompter;
+    return { prompter, seen };
+  };
+
+  it("asks the question it is given, with the Hub's 1 to 100 characters as the prompt's check, and trims the answer", async () => {
+    const { prompter, seen } = asking("  nightly build  ");
+    expect(await labelFrom(undefined, prompter, "Token name:")).toBe("nightly build");
+    expect(seen.question).toBe("Token name:");
+    expect(seen.verdicts).toEqual(["1 to 100 characters", "1 to 100 characters", "1 to 100 characters", true, true]);
+  });
+
+  it("takes --label without asking, and refuses one the Hub would", async () => {
+    const { prompter, seen } = asking("unused");
+    expect(await labelFrom("ci", prompter, "Token description:")).toBe("ci");
+    expect(seen.question).toBeUndefined();
+    await expect(labelFrom("x".repeat(101), prompter, "Token description:")).rejects.toThrow("a token label has 1 to 100 characters");
+  });
+});
