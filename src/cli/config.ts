@@ -1,7 +1,15 @@
-// Non-secret settings in a conf file: the last username per Hub, for the login prompt's default. Secrets never
-// come here: the session lives in the keychain (src/cli/deps.ts), the PATs in the helper's keychain items.
-import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
-import type Conf from "conf";
+// Non-secret settings in a small JSON file: the last username per Hub (the login prompt's default), the last token
+// count per Hub (so the next list fetches every page at once) and the insecure-storage choice. Secrets never come
+// here: the session lives in the keychain (src/cli/deps.ts), the PATs in the helper's keychain items.
+//
+// The file is the one conf wrote before (config.json in the same directory, tab-indented JSON), so settings carry
+// over. conf itself is gone: with its ajv, semver and dot-prop it took about 21 ms of every hub-tokens command
+// (--cpu-prof of `hub-tokens list`, 130 ms in all) to read and write four keys.
+import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { HubpatError } from "../errors.js";
+import { writeFileAtomicSync } from "../store/atomic.js";
+import { SETTINGS_FILE } from "../store/file.js";
 
 /** hubpat's settings. */
 export interface Config {
@@ -19,46 +27,75 @@ export interface Config {
 }
 
 interface Settings {
-  usernames: Record<string, string>;
+  usernames?: Record<string, string>;
   tokenCounts?: Record<string, number>;
-  /** Read by the helper too, without conf (src/store/file.ts). */
+  /** Read by the helper too (src/store/file.ts). */
   insecureStorage?: boolean;
+  /** Keys a later hubpat may add are kept as they are. */
+  [other: string]: unknown;
 }
 
 /**
- * The conf-backed Config in `dir` (src/store/file.ts `configDir`: HUBPAT_CONFIG_DIR or the platform's config
- * directory), so the helper finds the same file. The directory is 0700 and the file 0600: who logs in where is
- * nobody else's business, and the insecure-storage file lives beside it.
+ * The settings in `dir` (src/store/file.ts `configDir`: HUBPAT_CONFIG_DIR or the platform's config directory), so
+ * the helper finds the same file. The directory is 0700 and the file 0600: who logs in where is nobody else's
+ * business, and the insecure-storage file lives beside it. Each change re-reads the file and replaces it whole
+ * (temp file and rename), so two hub-tokens at once never leave half a file.
  */
 export async function openConfig(dir: string): Promise<Config> {
-  const { default: ConfClass } = await import("conf");
+  const path = join(dir, SETTINGS_FILE);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (process.platform !== "win32" && (statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+    // A file an older hubpat (conf) or a person left readable is made private now.
+    if (process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   } catch {
-    // A read-only home: commands that only read still work; a write reports conf's own error.
+    // No file yet, or a read-only home: commands that only read still work; a write says what failed.
   }
-  const conf: Conf<Settings> = new ConfClass<Settings>({
-    projectName: "hubpat",
-    projectSuffix: "",
-    cwd: dir,
-    configFileMode: 0o600,
-    defaults: { usernames: {} },
-  });
-  // conf sets the mode when it writes; a file an older hubpat left readable is made private now.
-  if (process.platform !== "win32" && existsSync(conf.path) && (statSync(conf.path).mode & 0o077) !== 0) chmodSync(conf.path, 0o600);
+  const read = (): Settings => readSettings(path);
+  const update = (change: (s: Settings) => void) => {
+    const settings = read();
+    change(settings);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileAtomicSync(path, `${JSON.stringify(settings, undefined, "\t")}\n`);
+    } catch (err) {
+      throw new HubpatError(`could not save hubpat's settings in ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): make the directory writable, or set HUBPAT_CONFIG_DIR`, { cause: err });
+    }
+  };
   return {
-    path: conf.path,
-    lastUsername: (hubUrl) => conf.get("usernames")[hubUrl],
-    setLastUsername: (hubUrl, username) => conf.set("usernames", { ...conf.get("usernames"), [hubUrl]: username }),
-    lastTokenCount: (hubUrl) => conf.get("tokenCounts")?.[hubUrl],
+    path,
+    lastUsername: (hubUrl) => read().usernames?.[hubUrl],
+    setLastUsername: (hubUrl, username) => update((s) => void (s.usernames = { ...s.usernames, [hubUrl]: username })),
+    lastTokenCount: (hubUrl) => read().tokenCounts?.[hubUrl],
     setLastTokenCount: (hubUrl, count) => {
       // Written only when it changed: a list must not rewrite the settings file every time.
-      if (conf.get("tokenCounts")?.[hubUrl] !== count) conf.set("tokenCounts", { ...conf.get("tokenCounts"), [hubUrl]: count });
+      if (read().tokenCounts?.[hubUrl] !== count) update((s) => void (s.tokenCounts = { ...s.tokenCounts, [hubUrl]: count }));
     },
-    insecureStorage: () => conf.get("insecureStorage"),
-    setInsecureStorage: (on) => conf.set("insecureStorage", on),
+    insecureStorage: () => read().insecureStorage,
+    setInsecureStorage: (on) => update((s) => void (s.insecureStorage = on)),
   };
+}
+
+/** The settings file's contents; none when there is no file; a clear error when it isn't a JSON object. */
+function readSettings(path: string): Settings {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    // No file, or no directory for it yet: nothing set so far.
+    if (["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "")) return {};
+    throw new HubpatError(`could not read hubpat's settings in ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    parsed = err;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || parsed instanceof Error) {
+    throw new HubpatError(`hubpat's settings file ${path} is not a JSON object: fix it, or delete it (it holds no secrets: only the last usernames, token counts and the storage choice)`);
+  }
+  return parsed as Settings;
 }
 
 /** A Config in memory, for tests. */

@@ -95,7 +95,7 @@ export function processIO(proc: ProcessLike, globals: Pick<GlobalOptions, "quiet
   });
 }
 
-/** Production wiring: the OS keychain, conf in the user's config dir, the HubClient over undici. */
+/** Production wiring: the OS keychain, settings in the user's config dir, the HubClient over undici. */
 export async function productionDeps(proc: ProcessLike, globals: GlobalOptions): Promise<Deps> {
   const io = processIO(proc, globals);
   const { KeychainStore, HELPER_SERVICE, timeoutsFromEnv } = await import("../store/keychain.js");

@@ -1,5 +1,5 @@
 // Password login, with the 2FA code when the Hub asks for one. Keeps the session JWT in the keychain and the
-// username in conf; the password lives only as long as this function.
+// username in hubpat's settings file; the password lives only as long as this function.
 import type { Deps } from "../cli/deps.js";
 import { UsageError } from "../errors.js";
 

@@ -19,12 +19,12 @@ import type { CredentialStore, StoredCredential } from "./store.js";
 
 /** The file, in hubpat's config directory, that insecure storage keeps secrets in. */
 export const CREDENTIALS_FILE = "credentials.json";
-/** hubpat's settings (written by conf in src/cli/config.ts; read here without it). */
+/** hubpat's settings (written by src/cli/config.ts; read here too). */
 export const SETTINGS_FILE = "config.json";
 
 /**
- * hubpat's config directory: HUBPAT_CONFIG_DIR, else where conf puts a project named "hubpat" with no suffix
- * (env-paths: $XDG_CONFIG_HOME/hubpat, ~/Library/Preferences/hubpat, %APPDATA%\hubpat\Config).
+ * hubpat's config directory: HUBPAT_CONFIG_DIR, else the platform's place for a program named "hubpat"
+ * (as conf, which earlier hubpat used, put it: $XDG_CONFIG_HOME/hubpat, ~/Library/Preferences/hubpat, %APPDATA%\hubpat\Config).
  */
 export function configDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
   if (env.HUBPAT_CONFIG_DIR) return env.HUBPAT_CONFIG_DIR;
@@ -49,7 +49,7 @@ export function insecureStorageFromEnv(env: NodeJS.ProcessEnv): boolean | undefi
 
 /**
  * Whether the person chose insecure storage: HUBPAT_INSECURE_STORAGE when set, else the "insecureStorage"
- * setting. One small file read, no conf: this runs on the helper's hot path.
+ * setting. One small file read: this runs on the helper's hot path.
  */
 export function insecureStorageChosen(env: NodeJS.ProcessEnv): boolean {
   const fromEnv = insecureStorageFromEnv(env);

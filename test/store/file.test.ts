@@ -133,7 +133,7 @@ describe("choosing insecure storage", () => {
     expect(insecureStorageChosen({ ...env, HUBPAT_INSECURE_STORAGE: "1" })).toBe(true);
   });
 
-  it("finds the settings where conf puts them on each platform", () => {
+  it("finds the settings where conf put them for earlier hubpat, on each platform", () => {
     expect(configDir({}, "linux", "/home/mona")).toBe("/home/mona/.config/hubpat");
     expect(configDir({ XDG_CONFIG_HOME: "/x" }, "linux", "/home/mona")).toBe("/x/hubpat");
     expect(configDir({}, "darwin", "/Users/mona")).toBe("/Users/mona/Library/Preferences/hubpat");
