@@ -2,7 +2,8 @@
 // `send`, which sets headers, paces by the Hub's rate-limit headers, waits out 429s, retries what is safe to
 // retry and turns failures into the typed errors of ./errors.ts. JSON names stay in ./wire.ts.
 import { setTimeout as sleep } from "node:timers/promises";
-import { Agent, request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { Agent } from "./undici.js";
 import { AuthError, CancelError, UsageError } from "../errors.js";
 import { VERSION } from "../version.js";
 import {
@@ -531,11 +532,13 @@ export class HubClient implements Hub {
       let text: string;
       this.log(`→ ${method} ${shown}`);
       try {
-        const res = await request(url, {
+        const target = new URL(url);
+        const res = await this.dispatcher.request({
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
           method,
           headers,
           body,
-          dispatcher: this.dispatcher,
           signal: this.cfg.signal,
           headersTimeout: this.opts.responseTimeoutMs,
           bodyTimeout: this.opts.responseTimeoutMs,
