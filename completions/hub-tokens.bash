@@ -26,8 +26,8 @@ _hub_tokens() {
     setup) opts='--dry-run --undo -h --help --hub-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     doctor) opts='--expiring-days --json -h --help --hub-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     rotate) opts='--expires --delete --json -h --help --hub-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    audit) opts='--unused-days --expiring-days --json -h --help --hub-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    prune) opts='--select --unused-days --expiring-days -y --yes --dry-run --json -h --help --hub-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    audit) opts='--unused-days --expiring-days --org --json -h --help --hub-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    prune) opts='--select --unused-days --expiring-days -y --yes --dry-run --org --json -h --help --hub-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     install) opts='--prefix -h --help --hub-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     completion) opts='-h --help --hub-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage bash zsh fish' ;;
     *) opts="" ;;

@@ -340,10 +340,16 @@ export function createProgram(ctx: ProgramContext): Command {
     .description("flag tokens never used, unused, expiring, expired, inactive or with the broadest scope")
     .option("--unused-days <n>", "flag tokens not used for this many days", "90")
     .option("--expiring-days <n>", "flag tokens expiring within this many days", "14")
+    .addOption(org())
     .addOption(json)
-    .addHelpText("after", examples(["hub-tokens audit", "hub-tokens audit --unused-days 30 --json | jq -r '.[] | select(.flags | index(\"broad-scope\")) | .label'"]))
-    .action(async (flags: { unusedDays: string; expiringDays: string; json?: boolean }, cmd: Command) => {
-      const o = (): AuditOptions => ({ unusedDays: days(flags.unusedDays, "--unused-days"), expiringDays: days(flags.expiringDays, "--expiring-days"), json: bool(flags.json) });
+    .addHelpText("after", examples(["hub-tokens audit", "hub-tokens audit --unused-days 30 --json | jq -r '.[] | select(.flags | index(\"broad-scope\")) | .label'", "hub-tokens audit --org acme"]))
+    .action(async (flags: { unusedDays: string; expiringDays: string; org?: string; json?: boolean }, cmd: Command) => {
+      const o = (): AuditOptions => ({
+        ...(flags.org !== undefined ? { org: flags.org } : {}),
+        unusedDays: days(flags.unusedDays, "--unused-days"),
+        expiringDays: days(flags.expiringDays, "--expiring-days"),
+        json: bool(flags.json),
+      });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/audit.js")).runAudit(opts, deps));
     });
 
@@ -355,11 +361,13 @@ export function createProgram(ctx: ProgramContext): Command {
     .option("--expiring-days <n>", "expiring means within this many days", "14")
     .option("-y, --yes", "do not ask")
     .option("--dry-run", "show what would be deleted, delete nothing")
+    .addOption(org())
     .addOption(json)
-    .addHelpText("after", examples(["hub-tokens prune --dry-run", "hub-tokens prune --select expired,inactive --yes", "hub-tokens prune --unused-days 30"]))
-    .action(async (flags: { select: string; unusedDays: string; expiringDays: string; yes?: boolean; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+    .addHelpText("after", examples(["hub-tokens prune --dry-run", "hub-tokens prune --select expired,inactive --yes", "hub-tokens prune --unused-days 30", "hub-tokens prune --org acme --select expired --yes"]))
+    .action(async (flags: { select: string; unusedDays: string; expiringDays: string; yes?: boolean; dryRun?: boolean; org?: string; json?: boolean }, cmd: Command) => {
       const { parseFlags } = await import("../commands/prune.js");
       const o = (): PruneOptions => ({
+        ...(flags.org !== undefined ? { org: flags.org } : {}),
         unusedDays: days(flags.unusedDays, "--unused-days"),
         expiringDays: days(flags.expiringDays, "--expiring-days"),
         select: parseFlags(flags.select),

@@ -2,14 +2,17 @@
 // the broadest scope (repo:admin can delete repositories). `prune` deletes a chosen part of the same findings.
 import type { Deps } from "../cli/deps.js";
 import { isoTime, relativeTime, type Column } from "../cli/io.js";
-import type { Token } from "../hub/types.js";
-import { colorStatus, dockerHeld, scopeWording, tokenJson, tokenStatus } from "./token-view.js";
+import { orgTokens } from "./org-tokens.js";
+import { orgWording, personalTokens, type KindToken, type TokenKind } from "./token-kind.js";
+import { colorStatus, tokenStatus } from "./token-view.js";
 
 /** What an audit can find about a token. */
 export const AUDIT_FLAGS = ["never-used", "unused", "expiring", "expired", "inactive", "broad-scope"] as const;
 export type AuditFlag = (typeof AUDIT_FLAGS)[number];
 
 export interface AuditOptions {
+  /** An organization's access tokens instead of your own (`--org`). */
+  org?: string;
   /** Not used (or, never used, not created) for this many days: flagged "unused". */
   unusedDays: number;
   /** Active and expiring within this many days: flagged "expiring". */
@@ -18,20 +21,20 @@ export interface AuditOptions {
 }
 
 /** A token and what the audit found. */
-export interface Finding {
-  token: Token;
+export interface Finding<T extends KindToken = KindToken> {
+  token: T;
   flags: AuditFlag[];
 }
 
 const DAY = 86_400_000;
 
 /** Whether a token still works at `now` and stops within `days` days: audit's "expiring", doctor's "Expiring tokens". */
-export function expiresWithin(t: Token, now: Date, days: number): boolean {
+export function expiresWithin(t: KindToken, now: Date, days: number): boolean {
   return tokenStatus(t, now) === "active" && t.expiresAt !== undefined && t.expiresAt.getTime() - now.getTime() <= days * DAY;
 }
 
-/** The flags of one token at `now`, in AUDIT_FLAGS order. */
-export function auditToken(t: Token, now: Date, o: Pick<AuditOptions, "unusedDays" | "expiringDays">): AuditFlag[] {
+/** The flags of one token at `now`, in AUDIT_FLAGS order; `broad` says whether its access is the broadest. */
+export function auditToken(t: KindToken, now: Date, o: Pick<AuditOptions, "unusedDays" | "expiringDays">, broad: boolean): AuditFlag[] {
   const status = tokenStatus(t, now);
   const lastSeen = (t.lastUsedAt ?? t.createdAt).getTime();
   const flags: Record<AuditFlag, boolean> = {
@@ -40,18 +43,23 @@ export function auditToken(t: Token, now: Date, o: Pick<AuditOptions, "unusedDay
     expiring: expiresWithin(t, now, o.expiringDays),
     expired: status === "expired",
     inactive: !t.isActive,
-    "broad-scope": t.scopes.includes("repo:admin"),
+    "broad-scope": broad,
   };
   return AUDIT_FLAGS.filter((f) => flags[f]);
 }
 
 /** Every token with at least one flag, in the Hub's order. */
-export function auditTokens(tokens: readonly Token[], now: Date, o: Pick<AuditOptions, "unusedDays" | "expiringDays">): Finding[] {
-  return tokens.map((token) => ({ token, flags: auditToken(token, now, o) })).filter((f) => f.flags.length > 0);
+export function auditTokens<T extends KindToken>(tokens: readonly T[], kind: Pick<TokenKind<T>, "broad">, now: Date, o: Pick<AuditOptions, "unusedDays" | "expiringDays">): Finding<T>[] {
+  return tokens.map((token) => ({ token, flags: auditToken(token, now, o, kind.broad(token)) })).filter((f) => f.flags.length > 0);
+}
+
+/** Runs `run` with the kind of token `--org` (or its absence) asks for: audit's and prune's one switch. */
+export function withAuditedKind<R>(org: string | undefined, deps: Pick<Deps, "io" | "store">, run: <T extends KindToken>(kind: TokenKind<T>) => R): R {
+  return org === undefined ? run(personalTokens(deps)) : run(orgTokens(org));
 }
 
 /** A flag in words for a person: "unused for 4 months", "expires in 3 days". */
-export function describeFlag(flag: AuditFlag, t: Token, now: Date): string {
+export function describeFlag(flag: AuditFlag, t: KindToken, now: Date): string {
   switch (flag) {
     case "never-used":
       return "never used";
@@ -69,23 +77,28 @@ export function describeFlag(flag: AuditFlag, t: Token, now: Date): string {
 }
 
 export async function runAudit(opts: AuditOptions, deps: Pick<Deps, "io" | "hub" | "store" | "clock">): Promise<void> {
+  await withAuditedKind(opts.org, deps, (kind) => auditOf(kind, opts, deps));
+}
+
+async function auditOf<T extends KindToken>(kind: TokenKind<T>, opts: AuditOptions, deps: Pick<Deps, "io" | "hub" | "clock">): Promise<void> {
   const { io } = deps;
   const hub = await deps.hub();
-  const list = await io.progress("Fetching tokens", () => hub.listTokens());
+  const tokens = await io.progress("Fetching tokens", () => kind.list(hub));
   const now = deps.clock();
-  const held = await dockerHeld(deps.store, io);
-  const findings = auditTokens(list.tokens, now, opts);
+  const held = await kind.held();
+  const findings = auditTokens(tokens, kind, now, opts);
 
-  if (opts.json) return io.json(findings.map((f) => ({ ...tokenJson(f.token, now, held), flags: f.flags })));
+  if (opts.json) return io.json(findings.map((f) => ({ ...(kind.json(f.token, now, held) as object), flags: f.flags })));
+  const counted = `${tokens.length} ${tokens.length === 1 ? "token" : "tokens"}${orgWording(kind, "of")}`;
   if (findings.length === 0) {
-    io.info(`No findings among ${list.tokens.length} ${list.tokens.length === 1 ? "token" : "tokens"}`);
+    io.info(`No findings among ${counted}`);
     return;
   }
   const c = io.color;
-  const columns: Column<Finding>[] = [
+  const columns: Column<Finding<T>>[] = [
     { header: "ID", tty: (f) => f.token.id.slice(0, 8), plain: (f) => f.token.id },
     { header: "LABEL", tty: (f) => (held?.tokenId === f.token.id ? `${f.token.label} ${c.cyan("[docker]")}` : f.token.label), plain: (f) => f.token.label },
-    { header: "SCOPE", tty: (f) => scopeWording(f.token), plain: (f) => f.token.scopes.join(",") },
+    { header: kind.org === undefined ? "SCOPE" : "RESOURCES", tty: (f) => kind.access(f.token), plain: (f) => kind.accessPlain(f.token) },
     { header: "STATUS", tty: (f) => colorStatus(io, tokenStatus(f.token, now)), plain: (f) => tokenStatus(f.token, now) },
     { header: "LAST USED", tty: (f) => (f.token.lastUsedAt ? relativeTime(f.token.lastUsedAt, now) : c.dim("never")), plain: (f) => (f.token.lastUsedAt ? isoTime(f.token.lastUsedAt) : "") },
     { header: "FINDINGS", tty: (f) => f.flags.map((flag) => describeFlag(flag, f.token, now)).join(", "), plain: (f) => f.flags.join(",") },
@@ -93,6 +106,6 @@ export async function runAudit(opts: AuditOptions, deps: Pick<Deps, "io" | "hub"
   io.table(findings, columns);
   if (io.isStdoutTTY) {
     io.print("");
-    io.print(`${findings.length} of ${list.tokens.length} tokens flagged (unused: ${opts.unusedDays} days, expiring: within ${opts.expiringDays} days)`);
+    io.print(`${findings.length} of ${counted} flagged (unused: ${opts.unusedDays} days, expiring: within ${opts.expiringDays} days)`);
   }
 }

@@ -162,13 +162,16 @@ export async function runOrgInspect(opts: OrgTokensOptions, deps: OrgDeps): Prom
  * An organization's tokens, for the code delete and activate share with PATs. hubpat records which token Docker
  * holds only for the PATs it stores itself (create --docker-login, rotate), so none of these is ever marked held.
  */
-function orgTokens(org: string): TokenKind<OrgToken> {
+export function orgTokens(org: string): TokenKind<OrgToken> {
   return {
     org,
     list: (hub) => hub.listOrgTokens(org),
     setActive: (hub, id, isActive) => hub.updateOrgToken(org, id, { isActive }),
     deleteAll: (hub, ids, options) => hub.deleteOrgTokens(org, ids, options),
     access: (t) => t.resources.map(resourceWording).join(", ") || "no resources",
+    accessPlain: (t) => t.resources.map(resourceText).join(" "),
+    // The contract names no organization scope that deletes or administers: nothing to call broad yet.
+    broad: () => false,
     held: async () => null,
     json: (t, now) => orgTokenJson(org, t, now),
   };

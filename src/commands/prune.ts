@@ -3,12 +3,14 @@
 // kept, whatever its flags. Confirmation, --yes, --dry-run and reporting are delete's own (deleteChosen).
 import type { Deps } from "../cli/deps.js";
 import { UsageError } from "../errors.js";
-import { AUDIT_FLAGS, auditTokens, type AuditFlag } from "./audit.js";
+import { AUDIT_FLAGS, auditTokens, withAuditedKind, type AuditFlag } from "./audit.js";
 import { checkCanConfirm, deleteChosen } from "./delete.js";
-import { personalTokens } from "./token-kind.js";
+import type { KindToken, TokenKind } from "./token-kind.js";
 import { tokenName } from "./token-view.js";
 
 export interface PruneOptions {
+  /** An organization's access tokens instead of your own (`--org`). */
+  org?: string;
   unusedDays: number;
   expiringDays: number;
   /** Which findings select a token for deletion. */
@@ -28,14 +30,17 @@ export function parseFlags(text: string): AuditFlag[] {
 }
 
 export async function runPrune(opts: PruneOptions, deps: Pick<Deps, "io" | "hub" | "store" | "clock" | "prompter">): Promise<void> {
+  checkCanConfirm(opts, deps.io);
+  await withAuditedKind(opts.org, deps, (kind) => pruneOf(kind, opts, deps));
+}
+
+async function pruneOf<T extends KindToken>(kind: TokenKind<T>, opts: PruneOptions, deps: Pick<Deps, "io" | "hub" | "clock" | "prompter">): Promise<void> {
   const { io } = deps;
-  checkCanConfirm(opts, io);
   const hub = await deps.hub();
-  const kind = personalTokens(deps);
   const tokens = await io.progress("Fetching tokens", () => kind.list(hub));
   const now = deps.clock();
   const held = await kind.held();
-  const chosen = auditTokens(tokens, now, opts).filter((f) => f.flags.some((flag) => opts.select.includes(flag)));
+  const chosen = auditTokens(tokens, kind, now, opts).filter((f) => f.flags.some((flag) => opts.select.includes(flag)));
   const kept = chosen.find((f) => f.token.id === held?.tokenId);
   if (kept) io.warn(`Keeping ${tokenName(kept.token)} (${kept.flags.join(", ")}): Docker on this machine uses it; replace it with hub-tokens rotate`);
   const doomed = chosen.filter((f) => f !== kept).map((f) => f.token);

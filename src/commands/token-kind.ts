@@ -5,8 +5,8 @@ import type { Deps } from "../cli/deps.js";
 import type { BulkDeleteOptions, BulkDeleteResult, Hub, Token } from "../hub/types.js";
 import { dockerHeld, scopeWording, tokenJson, type DockerHeld } from "./token-view.js";
 
-/** What the shared commands read of any token. */
-export type KindToken = Pick<Token, "id" | "label" | "isActive" | "expiresAt">;
+/** What the shared commands read of any token (audit also reads when it was made and last used). */
+export type KindToken = Pick<Token, "id" | "label" | "isActive" | "expiresAt" | "createdAt" | "lastUsedAt">;
 
 export interface TokenKind<T extends KindToken> {
   /** The organization whose tokens these are, named in messages ("Deleted ci (0d8f2a1c) from acme"); none for PATs. */
@@ -18,6 +18,10 @@ export interface TokenKind<T extends KindToken> {
   deleteAll(hub: Hub, ids: string[], options: BulkDeleteOptions): Promise<BulkDeleteResult>;
   /** What a token may do, as a person reads it: "Read-only", "repo:acme/app (repo-pull)". */
   access(token: T): string;
+  /** The same for pipes, in the form the flags take: "repo:read", "repo:acme/app:repo-pull". */
+  accessPlain(token: T): string;
+  /** Whether audit flags the token's access as broad (a PAT that can delete repositories). */
+  broad(token: T): boolean;
   /** The token this machine's Docker holds, when it is of this kind; read once however often asked. */
   held(): Promise<DockerHeld | null>;
   /** A token as --json prints it. */
@@ -32,6 +36,8 @@ export function personalTokens(deps: Pick<Deps, "io" | "store">): TokenKind<Toke
     setActive: (hub, id, isActive) => hub.updateToken(id, { isActive }),
     deleteAll: (hub, ids, options) => hub.deleteTokens(ids, options),
     access: scopeWording,
+    accessPlain: (t) => t.scopes.join(","),
+    broad: (t) => t.scopes.includes("repo:admin"),
     held: () => (held ??= dockerHeld(deps.store, deps.io)),
     json: tokenJson,
   };

@@ -78,6 +78,8 @@ describe("argv → options", () => {
     ["rm --org", ["rm", "--org", "acme", "--inactive", "-y"], "delete", { org: "acme", tokens: [], inactive: true, expired: false, yes: true, dryRun: false, json: false }],
     ["audit", ["audit"], "audit", { unusedDays: 90, expiringDays: 14, json: false }],
     ["audit with days and --json", ["audit", "--unused-days", "30", "--expiring-days", "7", "--json"], "audit", { unusedDays: 30, expiringDays: 7, json: true }],
+    ["audit --org", ["audit", "--org", "acme"], "audit", { org: "acme", unusedDays: 90, expiringDays: 14, json: false }],
+    ["prune --org", ["prune", "--org", "acme", "--yes"], "prune", { org: "acme", unusedDays: 90, expiringDays: 14, select: ["unused", "expired", "inactive"], yes: true, dryRun: false, json: false }],
     ["prune", ["prune"], "prune", { unusedDays: 90, expiringDays: 14, select: ["unused", "expired", "inactive"], yes: false, dryRun: false, json: false }],
     [
       "prune with every flag",

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import {
   parseResource, runOrgCreate, runOrgDelete, runOrgInspect, runOrgList, runOrgSetActive, type OrgDeleteOptions,
 } from "../../src/commands/org-tokens.js";
+import { runAudit, type AuditOptions } from "../../src/commands/audit.js";
+import { runPrune, type PruneOptions } from "../../src/commands/prune.js";
+import { hubTime } from "../../src/emulator/state.js";
 import { NOW, testDeps } from "../fakes/deps.js";
 import { failure, MONA, useEmulator } from "../fakes/hub.js";
 
@@ -131,3 +134,82 @@ describe("--org", () => {
     expect(labels()).toEqual(["old", "ci"]);
   });
 });
+
+describe("audit and prune --org", () => {
+  const ago = (days: number) => new Date(NOW.getTime() - days * day);
+  /** The organization's tokens, one per finding, and one with nothing to say. */
+  function seedAll() {
+    const used = (label: string, daysAgo: number, o: Parameters<typeof seed>[1] = {}) => {
+      const t = seed(label, o);
+      t.last_used_at = hubTime(ago(daysAgo));
+      return t;
+    };
+    return {
+      fine: used("fine", 1),
+      stale: used("stale", 120),
+      soon: used("soon", 1, { expiresAt: ago(-5) }),
+      gone: used("gone", 3, { expiresAt: ago(2) }),
+      off: used("off", 1, { isActive: false }),
+      unused: seed("unused"),
+    };
+  }
+  const auditOpts = (o: Partial<AuditOptions> = {}): AuditOptions => ({ org: "acme", unusedDays: 90, expiringDays: 14, json: false, ...o });
+  const pruneOpts = (o: Partial<PruneOptions> = {}): PruneOptions => ({ org: "acme", unusedDays: 90, expiringDays: 14, select: ["unused", "expired", "inactive"], yes: false, dryRun: false, json: false, ...o });
+
+  it("audit flags the organization's tokens as it does personal ones, tab-separated when piped", async () => {
+    const s = seedAll();
+    const t = as("mona");
+    await runAudit(auditOpts(), t.deps);
+    expect(t.stdout()).toBe(
+      `${s.unused.id}\tunused\trepo:acme/app:repo-pull\tactive\t\tnever-used\n` +
+        `${s.off.id}\toff\trepo:acme/app:repo-pull\tinactive\t2026-11-22T12:00:00Z\tinactive\n` +
+        `${s.gone.id}\tgone\trepo:acme/app:repo-pull\texpired\t2026-11-20T12:00:00Z\texpired\n` +
+        `${s.soon.id}\tsoon\trepo:acme/app:repo-pull\tactive\t2026-11-22T12:00:00Z\texpiring\n` +
+        `${s.stale.id}\tstale\trepo:acme/app:repo-pull\tactive\t2026-07-26T12:00:00Z\tunused\n`,
+    );
+    expect(t.stderr()).toBe("");
+  });
+
+  it("audit words it for a person, with the resources and the organization", async () => {
+    seedAll();
+    const t = as("mona", { tty: true });
+    await runAudit(auditOpts(), t.deps);
+    const rows = t.stdout().split("\n");
+    expect(rows[0]).toMatch(/^ID +LABEL +RESOURCES +STATUS +LAST USED +FINDINGS$/);
+    expect(rows.find((r) => r.includes("stale"))).toMatch(/ repo:acme\/app \(repo-pull\) +active +4 months ago +last used 4 months ago$/);
+    expect(rows.at(-2)).toBe("5 of 6 tokens of acme flagged (unused: 90 days, expiring: within 14 days)");
+  });
+
+  it("audit --json prints what list --org --json does, with the findings", async () => {
+    const s = seedAll();
+    const t = as("mona");
+    await runAudit(auditOpts({ json: true }), t.deps);
+    const found = JSON.parse(t.stdout()) as { org: string; id: string; label: string; resources: unknown[]; flags: string[] }[];
+    expect(found.map((f) => [f.label, f.flags])).toEqual([["unused", ["never-used"]], ["off", ["inactive"]], ["gone", ["expired"]], ["soon", ["expiring"]], ["stale", ["unused"]]]);
+    expect(found[0]).toMatchObject({ org: "acme", id: s.unused.id, resources: pull });
+  });
+
+  it("prune deletes the organization's selection, with delete's confirmation and wording", async () => {
+    const s = seedAll();
+    const t = as("mona");
+    await runPrune(pruneOpts({ yes: true }), t.deps);
+    expect(labels().sort()).toEqual(["fine", "soon", "unused"]);
+    expect(t.stderr()).toBe(`✓ Deleted off (${s.off.id.slice(0, 8)}) from acme\n✓ Deleted gone (${s.gone.id.slice(0, 8)}) from acme\n✓ Deleted stale (${s.stale.id.slice(0, 8)}) from acme\n`);
+  });
+
+  it("prune --dry-run shows the organization's selection and deletes nothing", async () => {
+    const s = seedAll();
+    const t = as("mona");
+    await runPrune(pruneOpts({ select: ["never-used"], dryRun: true }), t.deps);
+    expect(t.stderr()).toBe(`Would delete 1 token of acme:\n  unused (${s.unused.id.slice(0, 8)}), repo:acme/app (repo-pull), active\n`);
+    expect(labels()).toHaveLength(6);
+  });
+
+  it("says a member can't audit the organization's tokens, exit 1", async () => {
+    seedAll();
+    const r = await failure(runAudit(auditOpts(), as("bob").deps));
+    expect(r.exitCode).toBe(1);
+    expect(r.line).toMatch(/^hub-tokens: .*acme/);
+  });
+});
+
