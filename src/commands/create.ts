@@ -69,11 +69,21 @@ export async function labelFrom(given: string | undefined, prompter: Prompter, q
   return checkLabel(given ?? (await prompter.input(question, { validate: (v) => labelFits(v) || "1 to 100 characters" })));
 }
 
+/** Throws the usage error a given --label, --scope or --expires deserves (create and create --org). */
+export function checkGivenDetails(opts: { label?: string; scope?: string; expires?: string }, now: Date): void {
+  if (opts.label !== undefined) checkLabel(opts.label);
+  if (opts.scope !== undefined) parseScope(opts.scope);
+  if (opts.expires !== undefined) parseExpiry(opts.expires, now);
+}
+
 export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "prompter" | "hub" | "store" | "sessions" | "hubUrl" | "clock" | "dockerConfigPath">): Promise<void> {
   const { io, prompter } = deps;
-  const session = await requireSession(deps);
+  // Wrong or missing flags are said first (exit 2), before the session is looked at; prompts come after it, so
+  // nobody answers three questions to be told they are not logged in.
+  checkGivenDetails(opts, deps.clock());
   const missing = [opts.label === undefined && "--label", opts.scope === undefined && "--scope", opts.expires === undefined && "--expires"].filter(Boolean);
   if (missing.length > 0 && !io.canPrompt()) throw new UsageError(`no terminal to ask for the token's details: pass ${missing.join(", ")}`);
+  const session = await requireSession(deps);
 
   const label = await labelFrom(opts.label, prompter, "Token description:");
   const scope = opts.scope !== undefined ? parseScope(opts.scope) : await prompter.select("Access permissions:", SCOPES.map((s) => ({ value: s, name: SCOPE_WORDING[s] })), { default: "repo:read" });

@@ -5,7 +5,7 @@ import type { Deps } from "../cli/deps.js";
 import { isoTime, relativeTime, type Column } from "../cli/io.js";
 import { UsageError } from "../errors.js";
 import type { OrgToken, OrgTokenResource } from "../hub/types.js";
-import { askExpiry, labelFrom, parseExpiry } from "./create.js";
+import { askExpiry, checkGivenDetails, labelFrom, parseExpiry } from "./create.js";
 import { setTokensActive } from "./activate.js";
 import { deleteOfKind, type DeleteOptions } from "./delete.js";
 import { pickTokens } from "./resolve.js";
@@ -115,15 +115,17 @@ export async function runOrgList(opts: OrgListOptions, deps: OrgDeps): Promise<v
 
 export async function runOrgCreate(opts: OrgCreateOptions, deps: Pick<Deps, "io" | "hub" | "clock" | "prompter">): Promise<void> {
   const { io, prompter } = deps;
+  // As create: flags first (exit 2), then the session, then questions.
   const resources = opts.resources.map(parseResource);
   if (resources.length === 0) throw new UsageError("an organization access token needs at least one --resource, such as repo:acme/app:repo-pull");
+  checkGivenDetails(opts, deps.clock());
   const missing = [opts.label === undefined && "--label", opts.expires === undefined && "--expires"].filter(Boolean);
   if (missing.length > 0 && !io.canPrompt()) throw new UsageError(`no terminal to ask for the token's details: pass ${missing.join(", ")}`);
+  const hub = await deps.hub();
   const label = await labelFrom(opts.label, prompter, "Token name:");
   const expires = opts.expires ?? (await askExpiry(prompter));
   const expiresAt = parseExpiry(expires, deps.clock());
 
-  const hub = await deps.hub();
   const created = await io.progress("Creating token", () =>
     hub.createOrgToken(opts.org, { label, ...(opts.description !== undefined ? { description: opts.description } : {}), resources, ...(expiresAt ? { expiresAt } : {}) }),
   );

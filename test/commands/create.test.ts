@@ -132,6 +132,16 @@ describe("create", () => {
     });
   });
 
+  it("says a wrong flag (exit 2) before it looks for a login, and asks nothing of a logged-out terminal", async () => {
+    const loggedOut = testDeps({ hubUrl: ctx.hub.url });
+    expect(await failure(runCreate(opts({ label: "x", scope: "everything", expires: "30d" }), loggedOut.deps))).toMatchObject({ exitCode: 2 });
+    expect(await failure(runCreate(opts({ label: "x", scope: "read", expires: "someday" }), loggedOut.deps))).toMatchObject({ exitCode: 2 });
+    // On a terminal, the missing details would be asked: not before the login is known to be there.
+    const tty = testDeps({ hubUrl: ctx.hub.url, tty: true });
+    expect(await failure(runCreate(opts({}), tty.deps))).toMatchObject({ exitCode: 4 });
+    expect(tty.prompter.asked).toEqual([]);
+  });
+
   it("exits 4 when the Hub has let the session expire", async () => {
     const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 60 }) } });
     ctx.clock.now = new Date(NOW.getTime() + 120_000);

@@ -63,6 +63,13 @@ describe("--org", () => {
     expect(ctx.hub.orgTokensOf("acme")).toMatchObject([{ label: "deploy", expires_at: "2027-01-22T12:00:00.000000Z", resources: pull }]);
   });
 
+  it("create --org asks nothing of a logged-out terminal, and says a wrong --expires first (exit 2)", async () => {
+    const tty = testDeps({ hubUrl: ctx.hub.url, tty: true });
+    expect(await failure(runOrgCreate({ org: "acme", resources: ["repo:acme/app:repo-pull"], json: false }, tty.deps))).toMatchObject({ exitCode: 4 });
+    expect(tty.prompter.asked).toEqual([]);
+    expect(await failure(runOrgCreate({ org: "acme", label: "x", resources: ["repo:acme/app:repo-pull"], expires: "someday", json: false }, tty.deps))).toMatchObject({ exitCode: 2 });
+  });
+
   it("needs a resource, and resources it can read", async () => {
     const t = as("mona");
     expect(await failure(runOrgCreate({ org: "acme", label: "x", resources: [], expires: "never", json: false }, t.deps))).toEqual({
