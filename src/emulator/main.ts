@@ -18,7 +18,19 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+const USAGE = `usage: npm run emulator -- [--port N] [--registry-port N] [--state FILE] [--reset]
+  An offline Docker Hub for hub-tokens --hub-url: a demo account with 2FA, its 2FA code printed as it changes.
+  --port N           the Hub API's port (default 7474; 0 = any free port; or HUBPAT_EMULATOR_PORT)
+  --registry-port N  the registry token service's port (default 7475; or HUBPAT_EMULATOR_REGISTRY_PORT)
+  --state FILE       where accounts and tokens are kept between runs (default $TMPDIR/hubpat-emulator.json)
+  --reset            start from a fresh state
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const stateFile = resolve(flag("--state") ?? process.env.HUBPAT_EMULATOR_STATE ?? join(tmpdir(), "hubpat-emulator.json"));
   if (process.argv.includes("--reset")) rmSync(stateFile, { force: true });
   const emulator = await startEmulator({
@@ -37,7 +49,7 @@ async function main(): Promise<void> {
   out.write(`  state file:     ${stateFile} (--reset to start afresh)\n`);
   out.write(`  demo account:   ${DEMO_USER.username} / ${DEMO_USER.password} (2FA on; organization demo-org)\n`);
   out.write(`  2FA secret:     ${DEMO_TOTP_SECRET} (add it to an authenticator app, or use the codes below)\n`);
-  out.write(`  try:            hub-tokens --hub-url ${emulator.url} login ${DEMO_USER.username}\n`);
+  out.write(`  try:            hub-tokens --hub-url ${emulator.url} login -u ${DEMO_USER.username}\n`);
   let last = "";
   const tick = () => {
     const code = emulator.currentCode(DEMO_USER.username);
