@@ -30,6 +30,11 @@ export class CancelError extends HubpatError {
   override readonly exitCode: number = ExitCode.cancelled;
 }
 
+/** A failed system call's code ("ENOENT", "EACCES"), or undefined for any other error. */
+export function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
 /** What went wrong, in words: an Error's message, or anything else thrown as a string. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

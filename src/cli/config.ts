@@ -7,7 +7,7 @@
 // (--cpu-prof of `hub-tokens list`, 130 ms in all) to read and write four keys.
 import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { HubpatError } from "../errors.js";
+import { errno, HubpatError } from "../errors.js";
 import { writeFileAtomicSync } from "../store/atomic.js";
 import { SETTINGS_FILE } from "../store/file.js";
 
@@ -52,14 +52,15 @@ export async function openConfig(dir: string): Promise<Config> {
     // No file yet, or a read-only home: commands that only read still work; a write says what failed.
   }
   const read = (): Settings => readSettings(path);
-  const update = (change: (s: Settings) => void) => {
+  /** Reads the file, applies `change`, and writes the result unless `change` said nothing changed (false). */
+  const update = (change: (s: Settings) => boolean | void) => {
     const settings = read();
-    change(settings);
+    if (change(settings) === false) return;
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       writeFileAtomicSync(path, `${JSON.stringify(settings, undefined, "\t")}\n`);
     } catch (err) {
-      throw new HubpatError(`could not save hubpat's settings in ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): make the directory writable, or set HUBPAT_CONFIG_DIR`, { cause: err });
+      throw new HubpatError(`could not save hubpat's settings in ${path} (${errno(err) ?? String(err)}): make the directory writable, or set HUBPAT_CONFIG_DIR`, { cause: err });
     }
   };
   return {
@@ -67,10 +68,12 @@ export async function openConfig(dir: string): Promise<Config> {
     lastUsername: (hubUrl) => read().usernames?.[hubUrl],
     setLastUsername: (hubUrl, username) => update((s) => void (s.usernames = { ...s.usernames, [hubUrl]: username })),
     lastTokenCount: (hubUrl) => read().tokenCounts?.[hubUrl],
-    setLastTokenCount: (hubUrl, count) => {
-      // Written only when it changed: a list must not rewrite the settings file every time.
-      if (read().tokenCounts?.[hubUrl] !== count) update((s) => void (s.tokenCounts = { ...s.tokenCounts, [hubUrl]: count }));
-    },
+    // Written only when it changed: a list must not rewrite the settings file every time.
+    setLastTokenCount: (hubUrl, count) =>
+      update((s) => {
+        if (s.tokenCounts?.[hubUrl] === count) return false;
+        s.tokenCounts = { ...s.tokenCounts, [hubUrl]: count };
+      }),
     insecureStorage: () => read().insecureStorage,
     setInsecureStorage: (on) => update((s) => void (s.insecureStorage = on)),
   };
@@ -83,16 +86,17 @@ function readSettings(path: string): Settings {
     text = readFileSync(path, "utf8");
   } catch (err) {
     // No file, or no directory for it yet: nothing set so far.
-    if (["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "")) return {};
-    throw new HubpatError(`could not read hubpat's settings in ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    const code = errno(err);
+    if (code === "ENOENT" || code === "ENOTDIR") return {};
+    throw new HubpatError(`could not read hubpat's settings in ${path} (${code ?? String(err)})`, { cause: err });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (err) {
-    parsed = err;
+  } catch {
+    parsed = undefined; // not JSON: said below, with what is not a JSON object
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || parsed instanceof Error) {
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new HubpatError(`hubpat's settings file ${path} is not a JSON object: fix it, or delete it (it holds no secrets: only the last usernames, token counts and the storage choice)`);
   }
   return parsed as Settings;

@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { HubpatError } from "../errors.js";
+import { errno, HubpatError } from "../errors.js";
 
 /** A config.json hubpat will not edit (symlink, not a file, not JSON, read-only), or a failed write. */
 export class DockerConfigError extends HubpatError {}
@@ -39,7 +39,6 @@ export interface DockerConfigFile {
   ownership: FileOwnership | null;
 }
 
-const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
 
 /** Where JSON.parse stopped, in words, without the text around it (that text may be a secret). */
