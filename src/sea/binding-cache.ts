@@ -17,6 +17,9 @@ import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync } from "node:fs
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../store/atomic.js";
 
+/** The binding embedded in the executable does not match the build's hash: no cache directory can fix that. */
+export class DamagedBindingError extends Error {}
+
 /** The file name of the extracted binding inside its cache directory. */
 export const BINDING_FILE = "keyring.node";
 /** The identity of the file as last verified. */
@@ -82,7 +85,7 @@ export function extractBinding(opts: ExtractOptions): { path: string; extraction
   }
 
   const actual = opts.hash(opts.bytes);
-  if (actual !== opts.sha256) throw new Error(`the keyring binding inside this executable is damaged (sha256 ${actual.slice(0, 16)}…, built with ${opts.sha256.slice(0, 16)}…): download hubpat again`);
+  if (actual !== opts.sha256) throw new DamagedBindingError(`the keyring binding inside this executable is damaged (sha256 ${actual.slice(0, 16)}…, built with ${opts.sha256.slice(0, 16)}…): download hubpat again`);
   privateDir(join(opts.cacheDir, "hubpat"));
   privateDir(dir);
   writeAtomically(path, want);

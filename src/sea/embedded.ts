@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { getRawAsset } from "node:sea";
 import { messageOf } from "../errors.js";
 import type { KeyringBinding } from "../store/binding.js";
-import { bindingCacheDirs, extractBinding } from "./binding-cache.js";
+import { bindingCacheDirs, DamagedBindingError, extractBinding } from "./binding-cache.js";
 
 declare const __HUBPAT_KEYRING_SHA256__: string;
 
@@ -36,7 +36,7 @@ export function embeddedBinding(): KeyringBinding {
       return binding;
     } catch (err) {
       // A damaged executable is not the directory's fault: no other directory can help.
-      if (err instanceof Error && err.message.includes("is damaged")) throw err;
+      if (err instanceof DamagedBindingError) throw err;
       failures.push(`${cacheDir}: ${reason(err)}`);
     }
   }

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BINDING_FILE, bindingCacheDirs, bindingDir, extractBinding, userCacheDir } from "../../src/sea/binding-cache.js";
+import { BINDING_FILE, bindingCacheDirs, bindingDir, DamagedBindingError, extractBinding, userCacheDir } from "../../src/sea/binding-cache.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const bytes = new Uint8Array(Buffer.from("\x7fELF pretend native module ".repeat(1000)));
@@ -60,6 +60,7 @@ describe("extractBinding", () => {
 
   it("refuses an executable whose embedded binding doesn't match the build's hash", () => {
     const { opts } = fixture();
+    expect(() => extractBinding({ ...opts, sha256: "0".repeat(64) })).toThrow(DamagedBindingError);
     expect(() => extractBinding({ ...opts, sha256: "0".repeat(64) })).toThrow(/damaged .* download hubpat again/);
   });
 
