@@ -88,7 +88,7 @@ async function auditOf<T extends KindToken>(kind: TokenKind<T>, opts: AuditOptio
   const held = await kind.held();
   const findings = auditTokens(tokens, kind, now, opts);
 
-  if (opts.json) return io.json(findings.map((f) => ({ ...(kind.json(f.token, now, held) as object), flags: f.flags })));
+  if (opts.json) return io.json(findings.map((f) => ({ ...kind.json(f.token, now, held), flags: f.flags })));
   const counted = `${tokens.length} ${tokens.length === 1 ? "token" : "tokens"}${orgWording(kind, "of")}`;
   if (findings.length === 0) {
     io.info(`No findings among ${counted}`);

@@ -18,7 +18,7 @@ import type { StoredCredential } from "../store/store.js";
 import { VERSION } from "../version.js";
 import { expiresWithin } from "./audit.js";
 import { dockerUsesHelper } from "./status.js";
-import { tokenName, tokenStatus } from "./token-view.js";
+import { secretHint, tokenName, tokenStatus } from "./token-view.js";
 
 export interface DoctorOptions {
   /** Tokens expiring within this many days are flagged. */
@@ -262,7 +262,8 @@ async function busProblem(address: string): Promise<string | undefined> {
 async function checkDockerCredential(deps: Pick<Deps, "connect">, held: StoredCredential | null, tokens: Token[] | undefined, now: Date): Promise<Check> {
   const base = { id: "dockerCredential", name: "Docker Hub credential" };
   if (!held) return { ...base, status: "warn", detail: "none stored, so Docker pulls from Docker Hub anonymously (and is rate-limited as such)", fix: "hub-tokens create --docker-login" };
-  const hint = /^dckr_(pat|oat)_/.test(held.secret) && held.secret.length >= 20 ? ` …${held.secret.slice(-4)}` : "";
+  const tail = secretHint(held.secret);
+  const hint = tail && ` ${tail}`;
   const token = held.tokenId && tokens ? tokens.find((t) => t.id === held.tokenId) : undefined;
   const what = token ? `${tokenName(token)}${hint} for ${held.username}` : held.tokenId ? `token ${held.tokenId.slice(0, 8)}${hint} for ${held.username}` : `a secret${hint} for ${held.username}`;
   if (held.tokenId && tokens && !token) return { ...base, status: "fail", detail: `${what} no longer exists on docker hub`, fix: "hub-tokens create --docker-login" };

@@ -25,7 +25,7 @@ export interface TokenKind<T extends KindToken> {
   /** The token this machine's Docker holds, when it is of this kind; read once however often asked. */
   held(): Promise<DockerHeld | null>;
   /** A token as --json prints it. */
-  json(token: T, now: Date, held: DockerHeld | null): unknown;
+  json(token: T, now: Date, held: DockerHeld | null): object;
 }
 
 /** The account's own tokens (PATs). */

@@ -34,14 +34,20 @@ export interface DockerHeld {
   hint: string;
 }
 
+/**
+ * A token's last 4 characters ("…abcd"), for telling stored secrets apart; empty for anything but a PAT or OAT:
+ * four characters of a short password would give too much away.
+ */
+export function secretHint(secret: string): string {
+  return /^dckr_(pat|oat)_/.test(secret) && secret.length >= 20 ? `…${secret.slice(-4)}` : "";
+}
+
 /** What the helper's keychain holds for Docker Hub; null when nothing, or (with a warning) when unreadable. */
 export async function dockerHeld(store: CredentialStore, io: IOStreams): Promise<DockerHeld | null> {
   try {
     const found = await store.get(DOCKER_HUB_KEY);
     if (!found) return null;
-    // Only a PAT's tail is shown: four characters of a short password would give too much away.
-    const hint = /^dckr_(pat|oat)_/.test(found.secret) && found.secret.length >= 20 ? `…${found.secret.slice(-4)}` : "";
-    return { username: found.username, hint, ...(found.tokenId ? { tokenId: found.tokenId } : {}) };
+    return { username: found.username, hint: secretHint(found.secret), ...(found.tokenId ? { tokenId: found.tokenId } : {}) };
   } catch (err) {
     io.warn(`could not tell which token Docker uses: ${messageOf(err)}`);
     return null;
@@ -50,7 +56,7 @@ export async function dockerHeld(store: CredentialStore, io: IOStreams): Promise
 
 /** What Docker holds once hubpat has just stored `created` for `username`: known without asking the keychain again. */
 export function storedForDocker(created: Pick<CreatedToken, "id" | "secret">, username: string): DockerHeld {
-  return { tokenId: created.id, username, hint: `…${created.secret.slice(-4)}` };
+  return { tokenId: created.id, username, hint: secretHint(created.secret) };
 }
 
 /** The JSON every command prints for a token: camelCase, ISO-8601 times, null for absent values. */
