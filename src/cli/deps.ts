@@ -9,7 +9,7 @@ import { IOStreams } from "./io.js";
 import type { Prompter } from "./prompter.js";
 import { loggedInHub, SESSION_SERVICE, type Session } from "./session.js";
 
-/** The Docker Hub server key Docker stores its credentials under (see ../shared/credential-helper-protocol.md). */
+/** The Docker Hub server key Docker stores its credentials under (see src/helper/credential-helper-protocol.md). */
 export const DOCKER_HUB_KEY = "https://index.docker.io/v1/";
 
 export { DEFAULT_HUB_URL } from "../hub/url.js";

@@ -1,7 +1,7 @@
 // A faithful offline Docker Hub for tests and the demo: the Hub API (login with 2FA, personal and organization
 // access tokens, pagination, rate limits, the Hub's JSON error shapes) on one node:http server and the registry's
 // token service (`GET /token` with Basic auth) on a second, as they are two hosts in real life. Behaviour follows
-// ../shared/hub-api/CONTRACT.md. A request it doesn't know is answered 501 and recorded in `unhandled`; every
+// src/hub/contract/CONTRACT.md. A request it doesn't know is answered 501 and recorded in `unhandled`; every
 // exchange is recorded in `exchanges` so tests can check both sides against openapi.yaml.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

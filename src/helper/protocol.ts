@@ -1,6 +1,6 @@
 // The Docker credential-helper protocol as a pure function: text in, text and an exit code out.
 // Byte-compatible with docker/docker-credential-helpers (credentials/credentials.go), which every official
-// helper is built on; see ../shared/credential-helper-protocol.md for the sources of each rule.
+// helper is built on; see src/helper/credential-helper-protocol.md for the sources of each rule.
 import { messageOf } from "../errors.js";
 import { KeychainError } from "../store/errors.js";
 import type { CredentialStore } from "../store/store.js";

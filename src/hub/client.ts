@@ -1,4 +1,4 @@
-// The one place hubpat talks to Docker Hub (behaviour: ../shared/hub-api/CONTRACT.md). Every request goes through
+// The one place hubpat talks to Docker Hub (behaviour: src/hub/contract/CONTRACT.md). Every request goes through
 // `send`, which sets headers, paces by the Hub's rate-limit headers, waits out 429s, retries what is safe to
 // retry and turns failures into the typed errors of ./errors.ts. JSON names stay in ./wire.ts.
 import { setTimeout as sleep } from "node:timers/promises";
@@ -64,6 +64,11 @@ export interface HubClientOptions {
   debug?: (line: string) => void;
   /** Things the person should know while waiting (long rate-limit waits). Default: standard error. */
   warn?: (line: string) => void;
+  /**
+   * The clock the Hub's rate-limit headers (unix times) are read against, in ms (default Date.now). Tests pass the
+   * emulator's clock so that a wait is the same length on any date.
+   */
+  now?: () => number;
 }
 
 interface SendOptions {
@@ -133,6 +138,7 @@ export function retryAtFrom(h: Record<string, string>, nowMs: number): number | 
  * Nothing is known before the first answer, so until then at most a small batch is in flight.
  */
 class RateLimitPacer {
+  constructor(private readonly now: () => number) {}
   private limit?: number;
   /** End of the last window that ran out; answers from it say nothing about the current one. */
   private endedAt = 0;
@@ -165,7 +171,7 @@ class RateLimitPacer {
    */
   async acquire(signal: AbortSignal | undefined, tooLong: (ms: number, until: number) => void): Promise<void> {
     for (;;) {
-      const now = Date.now();
+      const now = this.now();
       if (this.unpaced) break;
       if (this.limit === undefined) {
         if (this.inFlight < RateLimitPacer.UNKNOWN_IN_FLIGHT) break;
@@ -263,7 +269,8 @@ export class HubClient implements Hub {
   private readonly base: URL;
   private readonly tokenService: URL;
   private readonly dispatcher: Dispatcher;
-  private readonly pacer = new RateLimitPacer();
+  private readonly pacer: RateLimitPacer;
+  private readonly now: () => number;
   private readonly opts: Required<Pick<HubClientOptions, "retries" | "backoffMs" | "maxRateLimitWaitMs" | "announceWaitMs" | "pageSize" | "listConcurrency" | "responseTimeoutMs" | "registryService">>;
   private sessionToken: string | undefined;
   private announcedUntil: number | undefined;
@@ -278,6 +285,8 @@ export class HubClient implements Hub {
     // and would send the password to whoever answers.
     this.dispatcher = cfg.dispatcher ?? new Agent({ connect: { timeout: cfg.connectTimeoutMs ?? 10_000, rejectUnauthorized: true } });
     this.sessionToken = cfg.session;
+    this.now = cfg.now ?? Date.now;
+    this.pacer = new RateLimitPacer(this.now);
     this.opts = {
       retries: cfg.retries ?? 3,
       backoffMs: cfg.backoffMs ?? 300,
@@ -581,7 +590,7 @@ export class HubClient implements Hub {
 
       if (status === 429) {
         // The Hub did not act on the request, so any method may be repeated once the window resets.
-        const now = Date.now();
+        const now = this.now();
         const retryAt = retryAtFrom(resHeaders, now);
         const wait = Math.max(0, (retryAt ?? now + this.backoff(rateLimitWaits)) - now) + 50;
         if (rateLimitWaits >= 5) throw new RateLimitError(retryAt === undefined ? undefined : new Date(retryAt));

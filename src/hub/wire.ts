@@ -1,4 +1,4 @@
-// Docker Hub's JSON, and the one place its snake_case names live (see ../shared/hub-api/openapi.yaml). Every
+// Docker Hub's JSON, and the one place its snake_case names live (see src/hub/contract/openapi.yaml). Every
 // answer is parsed and checked field by field into the domain types of ./types.ts; nothing is cast. A field the
 // Hub leaves out or adds never breaks parsing unless hubpat needs it.
 import { UnexpectedResponseError } from "./errors.js";

@@ -2,7 +2,7 @@
 // D-Bus session), against a real registry (Debian's docker-registry with htpasswd auth) and, where a command needs
 // a daemon, a fake engine on a unix socket that records the X-Registry-Auth Docker sends. What each test checks is
 // what the user sees (docker's stdout, stderr, exit code) and what is kept (keychain, config.json, the header).
-// See ../shared/credential-helper-protocol.md for the Docker behaviour each test relies on.
+// See src/helper/credential-helper-protocol.md for the Docker behaviour each test relies on.
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

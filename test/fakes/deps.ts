@@ -144,7 +144,7 @@ export function testDeps(o: TestDepsOptions = {}): TestDeps {
       o.connect ??
       (async (session) => {
         const { HubClient } = await import("../../src/hub/client.js");
-        return new HubClient({ baseUrl: hubUrl, ...(session ? { session } : {}), backoffMs: 1, warn: (line) => io.warn(line) });
+        return new HubClient({ baseUrl: hubUrl, ...(session ? { session } : {}), backoffMs: 1, warn: (line) => io.warn(line), now: () => deps.clock().getTime() });
       }),
     hub: (session) => loggedInHub(deps, session),
     prompter,

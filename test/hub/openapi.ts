@@ -1,5 +1,5 @@
-// Checks recorded emulator traffic against Docker's API description (../shared/hub-api/openapi.yaml, beside the
-// repository) with openapi-backend: each request the client sent, each answer the emulator gave. The contract
+// Checks recorded emulator traffic against Docker's API description (src/hub/contract/openapi.yaml, the
+// project's own copy) with openapi-backend: each request the client sent, each answer the emulator gave. The contract
 // (CONTRACT.md) adds a few answers the published file doesn't list; they are added to the document here, each
 // with its reason, rather than skipped.
 import { readFileSync } from "node:fs";
@@ -8,8 +8,8 @@ import { OpenAPIBackend, SetMatchType, type Document } from "openapi-backend";
 import { parse } from "yaml";
 import type { Exchange } from "../../src/emulator/server.js";
 
-/** ../shared/hub-api/openapi.yaml from the repository root. */
-export const OPENAPI_PATH = fileURLToPath(new URL("../../../shared/hub-api/openapi.yaml", import.meta.url));
+/** The project's copy of the Hub contract: src/hub/contract/openapi.yaml. */
+export const OPENAPI_PATH = fileURLToPath(new URL("../../src/hub/contract/openapi.yaml", import.meta.url));
 
 type Op = { operationId?: string; responses: Record<string, unknown> };
 const METHODS = ["get", "post", "patch", "put", "delete"] as const;
