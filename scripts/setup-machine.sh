@@ -7,8 +7,14 @@
 #   docker.io                            only if no `docker` CLI is installed yet (the tests need the client)
 #   tmux                                 the interactive terminal test; hyperfine for `npm run bench`
 #   binutils                             `strip` for `npm run package` (the single executable: 18 MB less)
+#   keepassxc                            a second Secret Service provider (run offscreen) for the keychain tests
+#   pass, gnupg, keyutils                the pass store (real gpg, throwaway GNUPGHOME) and the kernel keyring
+#   faketime                             the date-sensitive suites under shifted clocks (2025 and 2035)
+#   dpkg-dev, lintian, man-db            the .deb release artifact, its lint, and `man -w` of the installed pages
+#   zsh, fish                            the completion tests in real shells
 set -euo pipefail
-packages=(gnome-keyring dbus dbus-bin libsecret-tools docker-registry apache2-utils golang-docker-credential-helpers tmux hyperfine binutils)
+packages=(gnome-keyring dbus dbus-bin libsecret-tools docker-registry apache2-utils golang-docker-credential-helpers tmux hyperfine binutils
+  keepassxc pass gnupg keyutils faketime dpkg-dev lintian man-db zsh fish)
 command -v docker >/dev/null 2>&1 || packages+=(docker.io)
 
 missing=()

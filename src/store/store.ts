@@ -20,3 +20,37 @@ export interface CredentialStore {
   /** Every stored key with its username. */
   list(): Promise<Record<string, string>>;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The store layer's shape, agreed before issues #12 (stores), #14 (speed) and #15 (accounts) split the work:
+//
+// - One CredentialStore per (store kind, service). Services: "docker-credential-hubpat" (what Docker gets),
+//   "hubpat-session" (Hub sessions, one item per account: #15 decides the key), "hubpat-doctor" (throwaway).
+// - The kind is chosen once, lazily, from HUBPAT_STORE, else hubpat's settings ("store"), else the legacy
+//   "insecureStorage": true (= "file"), else "keychain" (src/store/choice.ts). The helper, setup, status and doctor
+//   all go through the same choice and the same check().
+// - Each kind is its own module (src/store/keychain.ts, pass.ts, kernel.ts, file.ts), loaded with await import()
+//   so the helper's hot path loads only built-ins and the store in use.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The stores a person can choose (`hub-tokens setup --store KIND`, HUBPAT_STORE). */
+export const STORE_KINDS = ["keychain", "pass", "kernel", "file"] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** What keeps a store from taking a secret here, and the one command (or step) that fixes it. */
+export interface StoreProblem {
+  /** One lowercase sentence: "pass is not initialised (no ~/.password-store/.gpg-id)". */
+  problem: string;
+  /** The exact fix: "run: pass init YOUR-GPG-KEY-ID". */
+  fix: string;
+}
+
+/** A CredentialStore that can say, before anyone is asked for a password, whether it will take a secret. */
+export interface CheckableStore extends CredentialStore {
+  /** Which kind of store this is. */
+  readonly kind: StoreKind;
+  /** Where its secrets live, in words, for status and doctor ("Secret Service collection \"login\" (GNOME Keyring)"). */
+  describe(): string;
+  /** Writes, reads back and erases a throwaway item; null when that worked, else what is missing and the fix. */
+  check(): Promise<StoreProblem | null>;
+}
