@@ -1,5 +1,5 @@
 // Non-secret settings in a small JSON file: the last username per Hub (the login prompt's default), the last token
-// count per Hub (so the next list fetches every page at once) and the insecure-storage choice. Secrets never come
+// count per Hub (so the next list fetches every page at once) and the store choice. Secrets never come
 // here: the session lives in the keychain (src/cli/deps.ts), the PATs in the helper's keychain items.
 //
 // The file is the one conf wrote before (config.json in the same directory, tab-indented JSON), so settings carry
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { errno, HubpatError } from "../errors.js";
 import { writeFileAtomicSync } from "../store/atomic.js";
 import { SETTINGS_FILE } from "../store/file.js";
+import { STORE_KINDS, type StoreKind } from "../store/store.js";
 
 /** hubpat's settings. */
 export interface Config {
@@ -22,6 +23,10 @@ export interface Config {
   /** `--insecure-storage` remembered: true or false when chosen, undefined when never chosen. */
   insecureStorage(): boolean | undefined;
   setInsecureStorage(on: boolean): void;
+  /** The store chosen with `hub-tokens setup --store` (src/store/choice.ts reads the same key), or undefined. */
+  store(): StoreKind | undefined;
+  /** Records the store; "insecureStorage" follows, so an older helper on PATH still finds the file when it is chosen. */
+  setStore(kind: StoreKind): void;
   /** Where the settings file is, for `status`. */
   readonly path: string;
 }
@@ -29,8 +34,10 @@ export interface Config {
 interface Settings {
   usernames?: Record<string, string>;
   tokenCounts?: Record<string, number>;
-  /** Read by the helper too (src/store/file.ts). */
+  /** Read by the helper too (src/store/choice.ts). */
   insecureStorage?: boolean;
+  /** The store kind; read by the helper too (src/store/choice.ts). */
+  store?: string;
   /** Keys a later hubpat may add are kept as they are. */
   [other: string]: unknown;
 }
@@ -76,6 +83,15 @@ export async function openConfig(dir: string): Promise<Config> {
       }),
     insecureStorage: () => read().insecureStorage,
     setInsecureStorage: (on) => update((s) => void (s.insecureStorage = on)),
+    store: () => {
+      const kind = read().store;
+      return (STORE_KINDS as readonly unknown[]).includes(kind) ? (kind as StoreKind) : undefined;
+    },
+    setStore: (kind) =>
+      update((s) => {
+        s.store = kind;
+        s.insecureStorage = kind === "file";
+      }),
   };
 }
 
@@ -107,6 +123,7 @@ export function memoryConfig(): Config {
   const usernames = new Map<string, string>();
   const counts = new Map<string, number>();
   let insecure: boolean | undefined;
+  let store: StoreKind | undefined;
   return {
     path: "(memory)",
     lastUsername: (hubUrl) => usernames.get(hubUrl),
@@ -115,5 +132,10 @@ export function memoryConfig(): Config {
     setLastTokenCount: (hubUrl, count) => void counts.set(hubUrl, count),
     insecureStorage: () => insecure,
     setInsecureStorage: (on) => void (insecure = on),
+    store: () => store,
+    setStore: (kind) => {
+      store = kind;
+      insecure = kind === "file";
+    },
   };
 }

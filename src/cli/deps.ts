@@ -3,7 +3,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Hub } from "../hub/types.js";
-import type { CredentialStore } from "../store/store.js";
+import type { CheckableStore, CredentialStore, StoreKind, StoreProblem } from "../store/store.js";
 import type { Config } from "./config.js";
 import { IOStreams } from "./io.js";
 import type { Prompter } from "./prompter.js";
@@ -26,6 +26,13 @@ export interface Deps {
   sessions: CredentialStore;
   /** Where secrets are kept, in words, for `status`. */
   storeDescription: string;
+  /** The kind of store both hold their secrets in (src/store/choice.ts). */
+  storeKind: StoreKind;
+  /**
+   * Whether the store takes a secret (a throwaway item written, read back and erased): null when it does, else the
+   * problem and its fix. Commands that will store a secret ask this before asking for a password or creating a token.
+   */
+  checkStore: () => Promise<StoreProblem | null>;
   /** A Hub client for hubUrl, with a session JWT or without (to log in). */
   connect: (session?: string) => Promise<Hub>;
   /**
@@ -45,21 +52,13 @@ export interface Deps {
 export interface HostInfo {
   env: Record<string, string | undefined>;
   platform: NodeJS.Platform;
-  /** Whether secrets go to the plain file (--insecure-storage) instead of the OS keychain. */
+  /** Whether secrets go to the plain file (--insecure-storage, store "file") instead of the OS keychain. */
   insecureStorage: boolean;
   /** A store of the same kind as `store` under a throwaway service, for a round trip that leaves Docker's items alone. */
-  scratchStore: () => CredentialStore;
+  scratchStore: () => CredentialStore | CheckableStore;
 }
 
-/** The keychain service of doctor's throwaway round-trip item: neither Docker's nor the session's. */
-export const DOCTOR_SERVICE = "hubpat-doctor";
-
-/** What the keychain is called where @napi-rs/keyring finds it. */
-const KEYCHAIN_NAMES: Partial<Record<NodeJS.Platform, string>> = {
-  linux: "Secret Service (GNOME Keyring, KWallet, KeePassXC)",
-  darwin: "macOS Keychain",
-  win32: "Windows Credential Manager",
-};
+export { DOCTOR_SERVICE } from "../store/choice.js";
 
 /** Global flags, parsed by program.ts. */
 export interface GlobalOptions {
@@ -98,32 +97,35 @@ export function processIO(proc: ProcessLike, globals: Pick<GlobalOptions, "quiet
 /** Production wiring: the OS keychain, settings in the user's config dir, the HubClient over undici. */
 export async function productionDeps(proc: ProcessLike, globals: GlobalOptions): Promise<Deps> {
   const io = processIO(proc, globals);
-  const { KeychainStore, HELPER_SERVICE, timeoutsFromEnv } = await import("../store/keychain.js");
-  const { configDir, credentialsPath, FileStore, insecureStorageFromEnv, insecureStorageWarning } = await import("../store/file.js");
+  const { HELPER_SERVICE } = await import("../store/keychain.js");
+  const { chooseStore, DOCTOR_SERVICE, openStore } = await import("../store/choice.js");
+  const { configDir, credentialsPath, insecureStorageWarning } = await import("../store/file.js");
   const { openConfig } = await import("./config.js");
   const { inquirerPrompter } = await import("./prompter.js");
-  const timeouts = timeoutsFromEnv(proc.env);
   const config = await openConfig(configDir(proc.env));
   const secretsFile = credentialsPath(proc.env);
-  // Insecure storage only when asked for: the flag (remembered, so the helper follows), else the environment,
-  // else the remembered choice. A keychain that fails is an error, never a reason to use the file.
-  if (globals.insecureStorage !== undefined && globals.insecureStorage !== (config.insecureStorage() ?? false)) {
-    config.setInsecureStorage(globals.insecureStorage);
+  // --insecure-storage is `setup --store file` by another name, remembered so the helper follows;
+  // --no-insecure-storage goes back to the keychain. A store that fails is an error, never a reason to use another.
+  if (globals.insecureStorage !== undefined && globals.insecureStorage !== (config.store() === "file" || (config.store() === undefined && config.insecureStorage() === true))) {
+    config.setStore(globals.insecureStorage ? "file" : "keychain");
     io.info(globals.insecureStorage
       ? `From now on hubpat (hub-tokens and docker-credential-hubpat) keeps secrets in ${secretsFile}; undo with: hub-tokens --no-insecure-storage status`
       : `From now on hubpat keeps secrets in the OS keychain; ${secretsFile} keeps what it held until you delete it`);
   }
-  const insecure = globals.insecureStorage ?? insecureStorageFromEnv(proc.env) ?? config.insecureStorage() === true;
-  if (insecure) io.warn(insecureStorageWarning(secretsFile));
+  const kind: StoreKind = globals.insecureStorage === true ? "file" : globals.insecureStorage === false ? "keychain" : chooseStore(proc.env).kind;
+  if (kind === "file") io.warn(insecureStorageWarning(secretsFile));
+  const store = await openStore(kind, HELPER_SERVICE, proc.env);
+  const sessions = await openStore(kind, SESSION_SERVICE, proc.env);
+  const scratch = await openStore(kind, DOCTOR_SERVICE, proc.env);
   const deps: Deps = {
     io,
     clock: () => new Date(),
     hubUrl: globals.hubUrl,
-    store: insecure ? new FileStore(secretsFile, HELPER_SERVICE) : new KeychainStore({ service: HELPER_SERVICE, ...timeouts }),
-    sessions: insecure ? new FileStore(secretsFile, SESSION_SERVICE) : new KeychainStore({ service: SESSION_SERVICE, ...timeouts }),
-    storeDescription: insecure
-      ? `${secretsFile}, unencrypted (insecure storage), not the OS keychain`
-      : `${KEYCHAIN_NAMES[process.platform] ?? "the OS keychain"}, services "${HELPER_SERVICE}" (Docker's) and "${SESSION_SERVICE}" (the Hub session)`,
+    store,
+    sessions,
+    storeDescription: describeStores(store, sessions),
+    storeKind: kind,
+    checkStore: () => store.check(),
     connect: async (session) => {
       io.debug(`hub ${globals.hubUrl}, ${session ? "with the stored session" : "no session"}`);
       const { HubClient } = await import("../hub/client.js");
@@ -136,9 +138,14 @@ export async function productionDeps(proc: ProcessLike, globals: GlobalOptions):
     host: {
       env: proc.env,
       platform: process.platform,
-      insecureStorage: insecure,
-      scratchStore: () => (insecure ? new FileStore(secretsFile, DOCTOR_SERVICE) : new KeychainStore({ service: DOCTOR_SERVICE, ...timeouts })),
+      insecureStorage: kind === "file",
+      scratchStore: () => scratch,
     },
   };
   return deps;
+}
+
+/** "pass store: Docker's credentials in …; the Hub session in …": where each secret lives, for status and doctor. */
+export function describeStores(store: Pick<CheckableStore, "describe" | "kind">, sessions: Pick<CheckableStore, "describe">): string {
+  return `${store.kind} store: Docker's credentials in ${store.describe()}; the Hub session in ${sessions.describe()}`;
 }

@@ -2,7 +2,7 @@
 // Byte-compatible with docker/docker-credential-helpers (credentials/credentials.go), which every official
 // helper is built on; see src/helper/credential-helper-protocol.md for the sources of each rule.
 import { messageOf } from "../errors.js";
-import { KeychainError } from "../store/errors.js";
+import { isStoreError } from "../store/errors.js";
 import type { CredentialStore } from "../store/store.js";
 import { VERSION } from "../version.js";
 
@@ -59,9 +59,9 @@ export async function handle(args: readonly string[], input: string, store: () =
         try {
           found = await (await store()).get(url);
         } catch (err) {
-          // A keychain that can't answer must not stop an anonymous pull: Docker treats only the exact
+          // A store that can't answer must not stop an anonymous pull: Docker treats only the exact
           // not-found answer as "no credentials"; any other error aborts `docker run` of a missing image.
-          if (err instanceof KeychainError) return fail(NOT_FOUND, `${HELPER_NAME}: answering "not found" for ${url}: ${err.message}\n`);
+          if (isStoreError(err)) return fail(NOT_FOUND, `${HELPER_NAME}: answering "not found" for ${url}: ${err.message}\n`);
           throw err;
         }
         if (!found) return fail(NOT_FOUND);
@@ -79,7 +79,7 @@ export async function handle(args: readonly string[], input: string, store: () =
         } catch (err) {
           // `docker logout HOST` drops every erase error and never warns (cli/command/registry/logout.go counts
           // failures in a map keyed by a list that holds HOST twice), so say it on stderr too, which the user sees.
-          if (err instanceof KeychainError) return fail(err.message, `${HELPER_NAME}: could not erase ${url}: ${err.message}\n`);
+          if (isStoreError(err)) return fail(err.message, `${HELPER_NAME}: could not erase ${url}: ${err.message}\n`);
           throw err;
         }
         return ok("");
@@ -90,7 +90,7 @@ export async function handle(args: readonly string[], input: string, store: () =
           all = await (await store()).list();
         } catch (err) {
           // A legacy `docker build` ignores a list error and sends no credentials: tell the user why.
-          if (err instanceof KeychainError) return fail(err.message, `${HELPER_NAME}: could not list credentials: ${err.message}\n`);
+          if (isStoreError(err)) return fail(err.message, `${HELPER_NAME}: could not list credentials: ${err.message}\n`);
           throw err;
         }
         const sorted = Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));

@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
-import { hasAbandonedCalls, HELPER_SERVICE, KeychainStore, timeoutsFromEnv } from "../store/keychain.js";
-import { credentialsPath, FileStore, insecureStorageChosen, insecureStorageWarning } from "../store/file.js";
+import { hasAbandonedCalls, HELPER_SERVICE } from "../store/keychain.js";
+import { chooseStore, openStore } from "../store/choice.js";
+import { credentialsPath, insecureStorageWarning } from "../store/file.js";
 import type { CredentialStore } from "../store/store.js";
 import { handle, MAX_INPUT_BYTES } from "./protocol.js";
 
@@ -24,18 +25,17 @@ const NEEDS_INPUT = new Set(["get", "store", "erase"]);
 export async function runHelper(args: readonly string[], io: HelperIO, store?: CredentialStore): Promise<number | "kill"> {
   const needsInput = args.length === 1 && NEEDS_INPUT.has(args[0]!);
   const input = needsInput ? await readInput(io.stdin, MAX_INPUT_BYTES + 1) : "";
-  const result = await handle(args, input, async () => store ?? openStore(io));
+  const result = await handle(args, input, async () => store ?? openChosenStore(io));
   if (result.stderr) io.stderr.write(result.stderr);
   await new Promise<void>((resolve) => io.stdout.write(result.stdout, () => resolve()));
   return hasAbandonedCalls() ? "kill" : result.exitCode;
 }
 
-/** The OS keychain, or the plain file when the person chose insecure storage (and then a warning, every time). */
-function openStore(io: HelperIO): CredentialStore {
-  if (!insecureStorageChosen(io.env)) return new KeychainStore(timeoutsFromEnv(io.env));
-  const path = credentialsPath(io.env);
-  io.stderr.write(`docker-credential-hubpat: warning: ${insecureStorageWarning(path)}\n`);
-  return new FileStore(path, HELPER_SERVICE);
+/** The store the person chose (src/store/choice.ts); the plain file says so on stderr, every time. */
+async function openChosenStore(io: HelperIO): Promise<CredentialStore> {
+  const { kind } = chooseStore(io.env);
+  if (kind === "file") io.stderr.write(`docker-credential-hubpat: warning: ${insecureStorageWarning(credentialsPath(io.env))}\n`);
+  return openStore(kind, HELPER_SERVICE, io.env);
 }
 
 /** Reads stdin to its end, but stops after `limit` bytes so a huge input can't exhaust memory. */

@@ -26,3 +26,22 @@ export class KeychainError extends HubpatError {
     super(options?.detail ? `${FIX[problem]} (${options.detail})` : FIX[problem], { ...(options?.cause === undefined ? {} : { cause: options.cause }), ...(hint ? { hint } : {}) });
   }
 }
+
+/**
+ * A store other than the OS keychain (pass, the kernel keyring, the file) can't be used, or the store choice names
+ * none. The text is "problem: fix", like KeychainError's; doctor and check() show the two apart.
+ */
+export class StoreUnusableError extends HubpatError {
+  constructor(
+    readonly problem: string,
+    readonly fix: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${problem}: ${fix}`, options);
+  }
+}
+
+/** Whether `err` is a store's own failure (unusable or unreachable), as opposed to a bug. */
+export function isStoreError(err: unknown): err is KeychainError | StoreUnusableError {
+  return err instanceof KeychainError || err instanceof StoreUnusableError;
+}

@@ -9,7 +9,9 @@ import type { Choice, Prompter } from "../../src/cli/prompter.js";
 import { loggedInHub } from "../../src/cli/session.js";
 import { CancelError } from "../../src/errors.js";
 import type { Hub } from "../../src/hub/types.js";
+import { roundTripCheck } from "../../src/store/choice.js";
 import { MemoryStore } from "../../src/store/memory.js";
+import type { StoreProblem } from "../../src/store/store.js";
 
 /** The instant every test runs at unless it says otherwise. */
 export const NOW = new Date("2026-11-23T12:00:00Z");
@@ -84,6 +86,8 @@ export interface TestDepsOptions {
   dockerConfigPath?: string;
   /** Builds the Hub client (default: the real HubClient on hubUrl). */
   connect?: (session?: string) => Promise<Hub>;
+  /** What the store's check finds wrong (default: nothing, a round trip on a memory store passes). */
+  storeProblem?: StoreProblem;
 }
 
 export interface TestDeps {
@@ -140,6 +144,8 @@ export function testDeps(o: TestDepsOptions = {}): TestDeps {
     store,
     sessions,
     storeDescription: "memory (test)",
+    storeKind: "keychain",
+    checkStore: async () => o.storeProblem ?? (await roundTripCheck(new MemoryStore(), "memory (test)")),
     connect:
       o.connect ??
       (async (session) => {

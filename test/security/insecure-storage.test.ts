@@ -69,7 +69,7 @@ describe("hub-tokens with --insecure-storage, on a machine without a keychain", 
   it("says where secrets are in status, warning there too", async () => {
     const r = await run(["status"]);
     expect(r.stderr).toBe(warning);
-    expect(r.stdout).toContain(`Secrets:   ${file}, unencrypted (insecure storage), not the OS keychain\n`);
+    expect(r.stdout).toContain(`Secrets:   file store: Docker's credentials in ${file}, unencrypted (insecure storage), section "docker-credential-hubpat"; the Hub session in ${file}, unencrypted (insecure storage), section "hubpat-session"\n`);
   });
 
   it("goes back to the keychain with --no-insecure-storage, for the helper too, leaving the file to the person", async () => {
