@@ -94,10 +94,13 @@ export async function openStore(kind: StoreKind, service: string, env: NodeJS.Pr
       const path = credentialsPath(env);
       return checkable(new FileStore(path, service), "file", () => `${path}, unencrypted (insecure storage), section "${service}"`, () => new FileStore(path, DOCTOR_SERVICE));
     }
-    case "pass":
+    case "pass": {
+      const { PassStore } = await import("./pass.js");
+      return new PassStore({ service, env });
+    }
     case "kernel":
-      // TODO(#12): the pass and kernel stores land next.
-      throw new StoreChoiceError(`the ${kind} store is not in this version of hubpat yet`, "choose keychain or file");
+      // TODO(#12): the kernel store lands next.
+      throw new StoreChoiceError(`the ${kind} store is not in this version of hubpat yet`, "choose keychain, pass or file");
   }
 }
 
