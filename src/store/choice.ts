@@ -98,9 +98,10 @@ export async function openStore(kind: StoreKind, service: string, env: NodeJS.Pr
       const { PassStore } = await import("./pass.js");
       return new PassStore({ service, env });
     }
-    case "kernel":
-      // TODO(#12): the kernel store lands next.
-      throw new StoreChoiceError(`the ${kind} store is not in this version of hubpat yet`, "choose keychain, pass or file");
+    case "kernel": {
+      const { KernelStore } = await import("./kernel.js");
+      return new KernelStore({ service, env });
+    }
   }
 }
 
