@@ -16,6 +16,18 @@ export interface ProcessResult {
   hung?: true;
 }
 
+/** libfaketime's settings, when scripts/test-clock.mjs runs the tests on a shifted clock. */
+const CLOCK_VARIABLES = ["LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "FAKETIME_NO_CACHE"];
+
+/**
+ * The machine's clock as this process reads it: the libfaketime variables it runs under, or nothing. A child
+ * started with a scratch environment keeps them, so every process of a test reads one clock, as on a real machine
+ * (a child on the real clock would see sessions and certificates from the shifted one as not yet valid).
+ */
+export function machineClock(): NodeJS.ProcessEnv {
+  return Object.fromEntries(CLOCK_VARIABLES.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+}
+
 /**
  * Runs `command ...args` as Docker runs a helper (exec, no shell, all of stdin then EOF) and resolves how it ended.
  * A process still running after `boundMs` is killed and reported `hung: true`: the bound turns a hang into a failure,
@@ -23,7 +35,7 @@ export interface ProcessResult {
  */
 export function runProcess(command: readonly string[], args: readonly string[], input: string | Uint8Array, env: NodeJS.ProcessEnv, boundMs = 60_000): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, [...command.slice(1), ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command[0]!, [...command.slice(1), ...args], { env: { ...machineClock(), ...env }, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let hung = false;

@@ -2,7 +2,7 @@
 // line (what entry.ts prints) and the right exit code; reads are retried, a create or a login never is once it
 // may have reached the Hub. Asserted on the emulator's recorded requests and its state, not on call counts.
 // (The client's own retry rules are in test/hub/client.test.ts; this is what the commands make of them.)
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { DOCKER_HUB_KEY } from "../../src/cli/deps.js";
 import { runCreate, type CreateOptions } from "../../src/commands/create.js";
 import { runDelete } from "../../src/commands/delete.js";
@@ -22,7 +22,8 @@ const loggedIn = (client: HubClientOptions = {}, hub: Emulator = ctx.hub) => {
   const t = testDeps({
     hubUrl: hub.url,
     session: { username: "mona", token: hub.sessionFor("mona") },
-    connect: async (session) => new HubClient({ baseUrl: hub.url, ...(session ? { session } : {}), backoffMs: 1, warn: (l) => t.deps.io.warn(l), ...client }),
+    connect: async (session) =>
+      new HubClient({ baseUrl: hub.url, ...(session ? { session } : {}), backoffMs: 1, warn: (l) => t.deps.io.warn(l), now: () => t.deps.clock().getTime(), ...client }),
   });
   return t;
 };
@@ -89,11 +90,7 @@ describe("5xx", () => {
 });
 
 describe("429 bursts", () => {
-  // A 429 says when to come back in the Hub's time: the emulator runs on the real clock here.
-  beforeEach(() => {
-    ctx.clock.now = new Date();
-  });
-
+  // A 429 says when to come back in the Hub's time: the client reads it against the test clock the emulator answers by.
   it("a create refused with 429 was not acted on, so it is sent again once the Hub allows, and makes one token", async () => {
     const t = loggedIn();
     ctx.hub.faults.rateLimitBurst = 1;
