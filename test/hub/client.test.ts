@@ -179,7 +179,8 @@ describe("personal access tokens", () => {
   });
 
   it("sends every page at once when the expected count is right", async () => {
-    const e = await start({ faults: { latencyMs: 50 } });
+    // Long enough that all ten requests are in flight together on a loaded machine (or under libfaketime).
+    const e = await start({ faults: { latencyMs: 300 } });
     for (let i = 1; i < 1000; i++) e.addToken("mona", { label: `t${i}` });
     await client(e, { as: "mona" }).listTokens({ expectedCount: 1000 });
     expect(e.stats.maxConcurrent).toBe(10);
