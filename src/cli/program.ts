@@ -19,6 +19,7 @@ import type { RenameOptions } from "../commands/rename.js";
 import type { RotateOptions } from "../commands/rotate.js";
 import type { SetupOptions } from "../commands/setup.js";
 import type { StatusOptions } from "../commands/status.js";
+import { STORE_KINDS, type StoreKind } from "../store/store.js";
 import { VERSION } from "../version.js";
 import { checkHubUrl } from "../hub/url.js";
 import { DEFAULT_HUB_URL, type Deps, type GlobalOptions } from "./deps.js";
@@ -303,12 +304,21 @@ export function createProgram(ctx: ProgramContext): Command {
     .description('wire Docker to hubpat: "credsStore": "hubpat" in its config.json, plain-text credentials moved into the keychain')
     .option("--dry-run", "print the change to config.json (secrets masked), change nothing")
     .option("--undo", "put config.json back as it was before the last setup")
-    .addHelpText("after", examples(["hub-tokens setup --dry-run", "hub-tokens setup", "DOCKER_CONFIG=~/work/.docker hub-tokens setup", "hub-tokens setup --undo"]))
-    .action(async (flags: { dryRun?: boolean; undo?: boolean }, cmd: Command) => {
-      const o = (): SetupOptions => ({ dryRun: bool(flags.dryRun), undo: bool(flags.undo) });
-      await dispatch(cmd, o, async (opts, deps) =>
-        (await import("../commands/setup.js")).runSetup(opts, { io: deps.io, store: deps.store, clock: deps.clock, dockerConfigPath: deps.dockerConfigPath, env: ctx.env }),
-      );
+    .option("--store <kind>", "keep secrets in this store from now on: keychain, pass, kernel or file (also HUBPAT_STORE)")
+    .addHelpText("after", examples(["hub-tokens setup --dry-run", "hub-tokens setup", "hub-tokens setup --store pass", "DOCKER_CONFIG=~/work/.docker hub-tokens setup", "hub-tokens setup --undo"]))
+    .action(async (flags: { dryRun?: boolean; undo?: boolean; store?: string }, cmd: Command) => {
+      const o = (): SetupOptions => {
+        const store = flags.store ?? (ctx.env.HUBPAT_STORE?.trim() || undefined);
+        if (store !== undefined && !(STORE_KINDS as readonly string[]).includes(store)) {
+          throw new UsageError(`${flags.store !== undefined ? "--store" : "HUBPAT_STORE"} "${store}" is no store: choose keychain, pass, kernel or file`);
+        }
+        return { dryRun: bool(flags.dryRun), undo: bool(flags.undo), ...(store !== undefined ? { store: store as StoreKind } : {}) };
+      };
+      await dispatch(cmd, o, async (opts, deps) => {
+        const [{ runSetup }, { openStore }, { HELPER_SERVICE }] = await Promise.all([import("../commands/setup.js"), import("../store/choice.js"), import("../store/keychain.js")]);
+        const stores = { current: deps.storeKind, open: (kind: StoreKind) => openStore(kind, HELPER_SERVICE, ctx.env), record: (kind: StoreKind) => deps.config.setStore(kind), platform: process.platform };
+        await runSetup(opts, { io: deps.io, store: deps.store, clock: deps.clock, dockerConfigPath: deps.dockerConfigPath, env: ctx.env, stores });
+      });
     });
 
   program

@@ -5,6 +5,7 @@ import { isoTime } from "../cli/io.js";
 import type { Prompter } from "../cli/prompter.js";
 import { requireSession } from "../cli/session.js";
 import { HubpatError, UsageError } from "../errors.js";
+import { requireWorkingStore } from "../store/choice.js";
 import { SCOPE_WORDING, type TokenScope } from "../hub/types.js";
 import { dockerUsesHelper } from "./status.js";
 import { scopeWording, storedForDocker, tokenJson, tokenName } from "./token-view.js";
@@ -76,7 +77,7 @@ export function checkGivenDetails(opts: { label?: string; scope?: string; expire
   if (opts.expires !== undefined) parseExpiry(opts.expires, now);
 }
 
-export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "prompter" | "hub" | "store" | "sessions" | "hubUrl" | "clock" | "dockerConfigPath">): Promise<void> {
+export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "prompter" | "hub" | "store" | "sessions" | "hubUrl" | "clock" | "dockerConfigPath" | "storeKind" | "checkStore">): Promise<void> {
   const { io, prompter } = deps;
   // Wrong or missing flags are said first (exit 2), before the session is looked at; prompts come after it, so
   // nobody answers three questions to be told they are not logged in.
@@ -84,6 +85,8 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   const missing = [opts.label === undefined && "--label", opts.scope === undefined && "--scope", opts.expires === undefined && "--expires"].filter(Boolean);
   if (missing.length > 0 && !io.canPrompt()) throw new UsageError(`no terminal to ask for the token's details: pass ${missing.join(", ")}`);
   const session = await requireSession(deps);
+  // --docker-login stores the token: a store that can't keep it fails before any question or any token.
+  if (opts.dockerLogin) await requireWorkingStore({ kind: deps.storeKind, check: deps.checkStore });
 
   const label = await labelFrom(opts.label, prompter, "Token description:");
   const scope = opts.scope !== undefined ? parseScope(opts.scope) : await prompter.select("Access permissions:", SCOPES.map((s) => ({ value: s, name: SCOPE_WORDING[s] })), { default: "repo:read" });

@@ -2,6 +2,7 @@
 // username in hubpat's settings file; the password lives only as long as this function.
 import type { Deps } from "../cli/deps.js";
 import { UsageError } from "../errors.js";
+import { requireWorkingStore } from "../store/choice.js";
 
 export interface LoginOptions {
   /** -u/--username; prompted for on a terminal when absent. */
@@ -17,8 +18,10 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return text;
 }
 
-export async function runLogin(opts: LoginOptions, deps: Pick<Deps, "io" | "prompter" | "connect" | "sessions" | "config" | "hubUrl">): Promise<void> {
+export async function runLogin(opts: LoginOptions, deps: Pick<Deps, "io" | "prompter" | "connect" | "sessions" | "config" | "hubUrl" | "storeKind" | "checkStore">): Promise<void> {
   const { io, prompter } = deps;
+  // The session has to be kept: a store that can't keep it fails now, not after the password and the 2FA code.
+  await requireWorkingStore({ kind: deps.storeKind, check: deps.checkStore });
   let username = opts.username;
   if (!username) {
     if (!io.canPrompt()) throw new UsageError("no terminal to ask for the username: pass --username");

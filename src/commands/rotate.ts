@@ -7,6 +7,7 @@ import { isoTime } from "../cli/io.js";
 import { requireSession } from "../cli/session.js";
 import { AuthError, HubpatError, messageOf, UsageError } from "../errors.js";
 import type { CreatedToken, Hub, Token } from "../hub/types.js";
+import { requireWorkingStore } from "../store/choice.js";
 import type { StoredCredential } from "../store/store.js";
 import { parseExpiry } from "./create.js";
 import { pickToken } from "./resolve.js";
@@ -38,7 +39,7 @@ function sameLifetime(old: Token, now: Date): Date | undefined {
   return new Date(now.getTime() + Math.max(lifetime, 86_400_000));
 }
 
-export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hub" | "store" | "sessions" | "hubUrl" | "clock">): Promise<void> {
+export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hub" | "store" | "sessions" | "hubUrl" | "clock" | "storeKind" | "checkStore">): Promise<void> {
   const { io } = deps;
   const ok = io.color.green("✓");
   const session = await requireSession(deps);
@@ -63,6 +64,8 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
     old = found;
   }
   const forDocker = held?.tokenId === old.id;
+  // The new token goes into Docker's item: a store that can't take it fails before a token is created.
+  if (forDocker) await requireWorkingStore({ kind: deps.storeKind, check: deps.checkStore });
   const oldName = tokenName(old);
   const still = forDocker ? `${oldName} is unchanged, and Docker still uses it` : `${oldName} is unchanged`;
   const now = deps.clock();

@@ -7,7 +7,8 @@
 // Order, so that a crash at any point loses nothing: (1) copy each credential into the store and read it back,
 // (2) back up the file, (3) replace the file in one rename. Until (3) the old file still holds every credential;
 // after it, the store does.
-import type { CredentialStore } from "../store/store.js";
+import { StoreUnusableError } from "../store/errors.js";
+import { STORE_KINDS, type CheckableStore, type CredentialStore, type StoreKind, type StoreProblem } from "../store/store.js";
 import { DOCKER_HUB_KEY } from "../cli/deps.js";
 import { formatError } from "../errors.js";
 import { VERSION } from "../version.js";
@@ -21,6 +22,19 @@ export interface SetupOptions {
   dryRun: boolean;
   /** Put the newest backup of config.json back. */
   undo: boolean;
+  /** `--store KIND` (or HUBPAT_STORE): keep secrets there from now on, recorded in hubpat's settings. */
+  store?: StoreKind;
+}
+
+/** The store choice, for setup: what is in use, how to open another, how to record one. */
+export interface SetupStores {
+  /** The kind in use now (deps.store is of it). */
+  current: StoreKind;
+  /** Docker's store ("docker-credential-hubpat") of that kind. */
+  open(kind: StoreKind): Promise<CheckableStore>;
+  /** Records the kind in hubpat's settings, which the helper reads. */
+  record(kind: StoreKind): void;
+  platform: NodeJS.Platform;
 }
 
 /** Where setup's messages go: `print` for data (the diff) on stdout, `info`/`warn` for the rest on stderr. */
@@ -44,6 +58,8 @@ export interface SetupDeps {
   checkHelper?: (env: Record<string, string | undefined>) => Promise<HelperFound>;
   /** Called between steps (tests stop or kill the process there). */
   onStep?: StepHook;
+  /** The store choice; without it, setup uses `store` as it is. */
+  stores?: SetupStores;
 }
 
 /** Runs `hub-tokens setup`. */
@@ -65,6 +81,9 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
     return;
   }
 
+  // Before anything is read or moved: the store must take a secret (a throwaway item written and erased).
+  const store = deps.stores ? await chooseSetupStore(opts, deps.stores, deps.store, io) : deps.store;
+
   const file = await readDockerConfig(path);
   let helper: HelperFound | null = null;
   try {
@@ -78,7 +97,7 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
   // Same name and signature but another version: two hubpat installs, and Docker runs the one first on PATH.
   if (helper && helper.version !== `v${VERSION}`) io.warn(`${helper.path} is hubpat ${helper.version}, this hub-tokens is v${VERSION}: Docker will run the former`);
 
-  const plan = await planSetup(file.doc, deps.onStep ? steppingStore(deps.store, deps.onStep) : deps.store, { dryRun: opts.dryRun });
+  const plan = await planSetup(file.doc, deps.onStep ? steppingStore(store, deps.onStep) : store, { dryRun: opts.dryRun });
   for (const k of plan.kept) io.warn(`left ${k.serverURL} in ${path}: ${k.reason}`);
   if (plan.replacedCredsStore) {
     io.warn(`credsStore was "${plan.replacedCredsStore}": credentials kept by docker-credential-${plan.replacedCredsStore} are not moved; log in again where you need them`);
@@ -124,6 +143,52 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
     io.info(`  backup: ${backup} (undo with: hub-tokens setup --undo)`);
     if (plan.moved.length > 0) io.warn(`the backup still holds the plain-text credentials; delete it once Docker works: rm ${backup}`);
   }
+}
+
+/**
+ * The store setup moves credentials into: `--store KIND` (recorded, unless a dry run) or the one in use. A store that
+ * can't take a secret stops setup before it changes anything, listing the stores that work here, each with its command.
+ */
+async function chooseSetupStore(opts: SetupOptions, stores: SetupStores, inUse: CredentialStore, io: SetupOutput): Promise<CredentialStore> {
+  const kind = opts.store ?? stores.current;
+  const store = kind === stores.current && isCheckable(inUse) ? inUse : await stores.open(kind);
+  const problem = await store.check();
+  if (problem) {
+    const working = await storesThatWork(stores, kind);
+    io.warn(`the ${kind} store can't keep a secret here: ${problem.problem}`);
+    if (working.length === 0) io.info("  No other store works here either.");
+    else {
+      io.info("  Stores that work here (the command records the choice):");
+      const width = Math.max(...working.map((w) => w.kind.length));
+      for (const w of working) io.info(`    hub-tokens setup --store ${w.kind.padEnd(width)}   ${w.where}`);
+    }
+    throw new StoreUnusableError(`the ${kind} store can't keep a secret here, so setup changed nothing`, problem.fix);
+  }
+  if (opts.store !== undefined) {
+    if (opts.dryRun) io.info(`Would keep secrets in the ${kind} store from now on: ${store.describe()}`);
+    else {
+      stores.record(kind);
+      io.info(`✓ hubpat keeps secrets in the ${kind} store from now on: ${store.describe()}`);
+    }
+  }
+  return store;
+}
+
+/** The kinds other than `except` whose check passes here, with where each keeps secrets. */
+async function storesThatWork(stores: SetupStores, except: StoreKind): Promise<{ kind: StoreKind; where: string }[]> {
+  const candidates = STORE_KINDS.filter((k) => k !== except && (k !== "kernel" || stores.platform === "linux") && (k !== "pass" || stores.platform !== "win32"));
+  const checked = await Promise.all(
+    candidates.map(async (kind) => {
+      const store = await stores.open(kind);
+      const problem: StoreProblem | null = await store.check().catch((err: unknown) => ({ problem: String(err), fix: "" }));
+      return problem ? null : { kind, where: kind === "file" ? `${store.describe()}: anyone who can read your files can read the secrets` : store.describe() };
+    }),
+  );
+  return checked.filter((c): c is { kind: StoreKind; where: string } => c !== null);
+}
+
+function isCheckable(store: CredentialStore): store is CheckableStore {
+  return typeof (store as Partial<CheckableStore>).check === "function";
 }
 
 /** The store, calling `onStep("stored:<url>")` after each credential it stores: a crash test stops there too. */

@@ -5,7 +5,7 @@
 //   legacy "insecureStorage": true setting (file), else the OS keychain.
 // Each kind is its own module, imported only when that kind is opened, so the helper's hot path loads the store
 // it uses and nothing else. Only node: built-ins here.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ExitCode } from "../errors.js";
 import { KeychainError, StoreUnusableError } from "./errors.js";
@@ -92,7 +92,16 @@ export async function openStore(kind: StoreKind, service: string, env: NodeJS.Pr
     case "file": {
       const { FileStore } = await import("./file.js");
       const path = credentialsPath(env);
-      return checkable(new FileStore(path, service), "file", () => `${path}, unencrypted (insecure storage), section "${service}"`, () => new FileStore(path, DOCTOR_SERVICE));
+      const store = checkable(new FileStore(path, service), "file", () => `${path}, unencrypted (insecure storage), section "${service}"`, () => new FileStore(path, DOCTOR_SERVICE));
+      // A check where there was no file yet must not leave one behind (setup lists the file as a store that works).
+      const check = store.check;
+      store.check = async () => {
+        const existed = existsSync(path);
+        const found = await check();
+        if (!existed) rmSync(path, { force: true });
+        return found;
+      };
+      return store;
     }
     case "pass": {
       const { PassStore } = await import("./pass.js");
@@ -110,7 +119,7 @@ function isCheckable(store: CredentialStore): store is CheckableStore {
 }
 
 /** `store` with a kind, a description and the generic round-trip check on `scratch()`, a sibling under DOCTOR_SERVICE. */
-export function checkable(store: CredentialStore, kind: StoreKind, describe: () => string, scratch: () => CredentialStore): CheckableStore {
+export function checkable(store: CredentialStore, kind: StoreKind, describe: () => string, scratch: () => CredentialStore): CheckableStore & { check: CheckableStore["check"] } {
   return {
     kind,
     describe,
@@ -174,8 +183,14 @@ function splitOutsideParens(text: string): StoreProblem | undefined {
   return undefined;
 }
 
-/** Throws a StoreUnusableError naming the fix unless `store` takes a secret: before anyone is asked for a password. */
-export async function requireWorkingStore(store: Pick<CheckableStore, "check" | "kind">): Promise<void> {
+/**
+ * Throws a StoreUnusableError naming the fix unless the store takes a secret: every command that will store one
+ * asks this before asking for a password or a 2FA code, or creating a token, so no login or token is lost.
+ */
+export async function requireWorkingStore(store: { kind: StoreKind; check: () => Promise<StoreProblem | null> }): Promise<void> {
   const found = await store.check();
-  if (found) throw new StoreUnusableError(`the ${store.kind} store can't keep secrets here, so nothing was asked or changed: ${found.problem}`, found.fix);
+  if (!found) return;
+  // `hub-tokens setup` lists the stores that do work here when the chosen one doesn't.
+  const fix = found.fix.includes("hub-tokens setup") ? found.fix : `${found.fix} (or see the stores that work here: hub-tokens setup)`;
+  throw new StoreUnusableError(`the ${store.kind} store can't keep a secret here, so nothing was asked for or changed: ${found.problem}`, fix);
 }

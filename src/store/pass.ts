@@ -17,7 +17,7 @@
 // Only node: built-ins here: the helper loads this on every credential lookup when pass is the store.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { roundTripCheck } from "./choice.js";
@@ -135,6 +135,8 @@ export class PassStore implements CheckableStore {
     await this.pass(["rm", "-r", "-f", `${this.folder}/${encoded}`]).catch((err: unknown) => {
       if (isDir(join(this.dir, this.folder, encoded))) throw err; // erased by someone else meanwhile is fine
     });
+    // hubpat's own folders go when empty (Docker's is left as docker-credential-pass leaves it).
+    if (this.folder !== DOCKER_PASS_FOLDER) for (const dir of [this.folder, "hubpat"]) tryRmdir(join(this.dir, dir));
     return true;
   }
 
@@ -259,6 +261,14 @@ function usernames(entryDir: string): string[] {
 /** The username docker-credential-pass would serve: the first in the folder. */
 function firstUsername(entryDir: string): string | undefined {
   return usernames(entryDir)[0];
+}
+
+function tryRmdir(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // not empty, or gone
+  }
 }
 
 function isDir(path: string): boolean {

@@ -78,6 +78,14 @@ describe("create", () => {
     expect(await new HubClient({ baseUrl: ctx.hub.url, tokenServiceUrl: ctx.hub.tokenServiceUrl }).verifyRegistryLogin("mona", stored!.secret)).toBe(true);
   });
 
+  it("with --docker-login, checks the store takes a secret before asking or creating anything", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, tty: true, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, storeProblem: { problem: "the password store /home/mona/.password-store is not initialised (it has no .gpg-id)", fix: "run: pass init YOUR-GPG-KEY-ID" } });
+    const before = ctx.hub.tokensOf("mona").length;
+    expect(await failure(runCreate(opts({ dockerLogin: true }), t.deps))).toEqual({ line: "hub-tokens: the keychain store can't keep a secret here, so nothing was asked for or changed: the password store /home/mona/.password-store is not initialised (it has no .gpg-id): run: pass init YOUR-GPG-KEY-ID (or see the stores that work here: hub-tokens setup)", exitCode: 1 });
+    expect(t.prompter.asked).toEqual([]);
+    expect(ctx.hub.tokensOf("mona")).toHaveLength(before);
+  });
+
   it("prints JSON with the secret once", async () => {
     const t = loggedIn();
     await runCreate(opts({ label: "json", scope: "public_read", expires: "90d", json: true }), t.deps);

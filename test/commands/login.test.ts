@@ -21,6 +21,15 @@ describe("login", () => {
     expect(t.prompter.unanswered).toEqual([]);
   });
 
+  it("checks the store takes a secret before asking anything, and names the fix when it doesn't", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, tty: true, storeProblem: { problem: "the password store /home/mona/.password-store is not initialised (it has no .gpg-id)", fix: "run: pass init YOUR-GPG-KEY-ID" } });
+    expect(await failure(runLogin({ passwordStdin: false }, t.deps))).toEqual({ line: "hub-tokens: the keychain store can't keep a secret here, so nothing was asked for or changed: the password store /home/mona/.password-store is not initialised (it has no .gpg-id): run: pass init YOUR-GPG-KEY-ID (or see the stores that work here: hub-tokens setup)", exitCode: 1 });
+    // No question was asked (the scripted prompter has none), and the Hub was never asked to log in.
+    expect(t.prompter.asked).toEqual([]);
+    expect(ctx.hub.exchanges).toEqual([]);
+    expect(t.sessions.entries.size).toBe(0);
+  });
+
   it("offers the last username as the default", async () => {
     const t = testDeps({ hubUrl: ctx.hub.url, tty: true, answers: [{ input: "Docker Hub username:", answer: "otto" }, { password: "Password:", answer: "otto-pw" }] });
     await runLogin({ passwordStdin: false }, t.deps);

@@ -74,6 +74,13 @@ describe("rotate", () => {
     );
   });
 
+  it("checks the store takes Docker's new token before creating one, and names the fix when it doesn't", async () => {
+    const { t } = setup({ storeProblem: { problem: "the password store /home/mona/.password-store is not initialised (it has no .gpg-id)", fix: "run: pass init YOUR-GPG-KEY-ID" } });
+    const before = state();
+    expect(await failure(runRotate(opts(), t.deps))).toEqual({ line: "hub-tokens: the keychain store can't keep a secret here, so nothing was asked for or changed: the password store /home/mona/.password-store is not initialised (it has no .gpg-id): run: pass init YOUR-GPG-KEY-ID (or see the stores that work here: hub-tokens setup)", exitCode: 1 });
+    expect(state()).toEqual(before);
+  });
+
   it("reads the session from the keychain once", async () => {
     const { t } = setup();
     const reads = countReads(t.sessions, ctx.hub.url);

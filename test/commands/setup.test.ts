@@ -6,12 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createProgram } from "../../src/cli/program.js";
-import { runSetup, type SetupDeps, type SetupOptions } from "../../src/commands/setup.js";
+import { runSetup, type SetupDeps, type SetupOptions, type SetupStores } from "../../src/commands/setup.js";
+import { checkable } from "../../src/store/choice.js";
 import { DockerConfigError } from "../../src/docker/config.js";
 import { HelperCheckError } from "../../src/docker/helper.js";
-import { KeychainError } from "../../src/store/errors.js";
+import { KeychainError, StoreUnusableError } from "../../src/store/errors.js";
 import { MemoryStore } from "../../src/store/memory.js";
-import type { StoredCredential } from "../../src/store/store.js";
+import type { CheckableStore, StoredCredential, StoreKind } from "../../src/store/store.js";
 import { VERSION } from "../../src/version.js";
 
 const HUB = "https://index.docker.io/v1/";
@@ -313,5 +314,78 @@ describe("hub-tokens setup argv", () => {
 
   it("--help ends with examples", async () => {
     expect((await parse(["setup", "--help"])).out).toMatch(/\nExamples:\n( {2}\$ .*hub-tokens setup.*\n)+$/);
+  });
+});
+
+describe("setup --store", () => {
+  /** Stores by kind: memory ones that work, and `broken` kinds whose check fails. */
+  function stores(current: StoreKind, broken: StoreKind[] = []) {
+    const made = new Map<StoreKind, MemoryStore>();
+    const recorded: StoreKind[] = [];
+    const open = async (kind: StoreKind): Promise<CheckableStore> => {
+      const inner = made.get(kind) ?? new MemoryStore();
+      made.set(kind, inner);
+      const store = checkable(inner, kind, () => `the ${kind} place`, () => new MemoryStore());
+      if (broken.includes(kind)) store.check = async () => ({ problem: `${kind} is broken here`, fix: `repair ${kind}` });
+      return store;
+    };
+    const s: SetupStores = { current, open, record: (k) => void recorded.push(k), platform: "linux" };
+    return { s, made, recorded };
+  }
+
+  it("records the store, and moves plain-text credentials into it", async () => {
+    const t = setupEnv(ODD);
+    const { s, made, recorded } = stores("keychain");
+    await runSetup({ ...OPTS, store: "pass" }, { ...t.deps, stores: s });
+    expect(recorded).toEqual(["pass"]);
+    expect(t.err[0]).toBe("✓ hubpat keeps secrets in the pass store from now on: the pass place");
+    expect([...made.get("pass")!.entries.keys()].sort()).toEqual(["ghcr.io", HUB, "registry.example:5000"]);
+    expect(t.store.entries.size).toBe(0);
+  });
+
+  it("a dry run records nothing and says what it would keep where", async () => {
+    const t = setupEnv(ODD);
+    const { s, recorded } = stores("keychain");
+    await runSetup({ ...OPTS, dryRun: true, store: "kernel" }, { ...t.deps, stores: s });
+    expect(recorded).toEqual([]);
+    expect(t.err[0]).toBe("Would keep secrets in the kernel store from now on: the kernel place");
+  });
+
+  it("with a keychain that can't be used, lists the stores that work here with the command for each, and changes nothing", async () => {
+    const t = setupEnv(ODD);
+    const before = readFileSync(t.path, "utf8");
+    const { s, recorded } = stores("keychain", ["keychain", "pass"]);
+    const err = await runSetup(OPTS, { ...t.deps, stores: s }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(StoreUnusableError);
+    expect((err as Error).message).toBe("the keychain store can't keep a secret here, so setup changed nothing: repair keychain");
+    expect(t.err).toEqual([
+      "! the keychain store can't keep a secret here: keychain is broken here",
+      "  Stores that work here (the command records the choice):",
+      "    hub-tokens setup --store kernel   the kernel place",
+      "    hub-tokens setup --store file     the file place: anyone who can read your files can read the secrets",
+    ]);
+    expect(readFileSync(t.path, "utf8")).toBe(before);
+    expect(t.files()).toEqual(["config.json"]);
+    expect(recorded).toEqual([]);
+  });
+
+  it("refuses a chosen store that can't be used the same way", async () => {
+    const t = setupEnv(ODD);
+    const { s, recorded } = stores("keychain", ["pass"]);
+    await expect(runSetup({ ...OPTS, store: "pass" }, { ...t.deps, stores: s })).rejects.toThrow("the pass store can't keep a secret here, so setup changed nothing: repair pass");
+    expect(t.err.slice(1)).toContain("    hub-tokens setup --store keychain   the keychain place");
+    expect(recorded).toEqual([]);
+  });
+
+  it("parses --store and HUBPAT_STORE, refusing a kind there is not (exit 2)", async () => {
+    const seenOpts: unknown[] = [];
+    const parse = async (argv: string[], env: Record<string, string> = {}) => {
+      const program = createProgram({ writeOut: () => {}, writeErr: () => {}, env, makeDeps: async () => { throw new Error("not in this test"); }, runF: (_c, o) => void seenOpts.push(o) });
+      await program.parseAsync(["node", "hub-tokens", ...argv]);
+    };
+    await parse(["setup", "--store", "pass"]);
+    await parse(["setup"], { HUBPAT_STORE: "kernel" });
+    expect(seenOpts).toEqual([{ dryRun: false, undo: false, store: "pass" }, { dryRun: false, undo: false, store: "kernel" }]);
+    await expect(parse(["setup", "--store", "vault"])).rejects.toThrow('--store "vault" is no store: choose keychain, pass, kernel or file');
   });
 });

@@ -38,7 +38,7 @@ describe("hub-tokens with --insecure-storage, on a machine without a keychain", 
     const r = await run(["login", "-u", "mona", "--password-stdin"], `${MONA.password}\n`);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe(
-      "hub-tokens: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or dead): run inside a desktop session or start one with dbus-run-session (with no keychain on this machine, hub-tokens --insecure-storage keeps secrets in a plain file)\n",
+      "hub-tokens: the keychain store can't keep a secret here, so nothing was asked for or changed: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or dead): run inside a desktop session or start one with dbus-run-session (or see the stores that work here: hub-tokens setup)\n",
     );
     expect(existsSync(file)).toBe(false);
   });

@@ -122,6 +122,6 @@ describe("roundTripCheck", () => {
 
   it("requireWorkingStore says nothing was asked, with the fix", async () => {
     const store = { kind: "pass" as const, check: async () => ({ problem: "pass is not initialised", fix: "run: pass init KEY" }) };
-    await expect(requireWorkingStore(store)).rejects.toThrow("the pass store can't keep secrets here, so nothing was asked or changed: pass is not initialised: run: pass init KEY");
+    await expect(requireWorkingStore(store)).rejects.toThrow("the pass store can't keep a secret here, so nothing was asked for or changed: pass is not initialised: run: pass init KEY (or see the stores that work here: hub-tokens setup)");
   });
 });
