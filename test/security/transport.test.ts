@@ -80,7 +80,8 @@ describe.skipIf(!haveOpenssl)("a Hub whose certificate can't be verified", () =>
     const before = requests;
     const conf = mkdtempSync(join(tmpdir(), "hubpat-tls-conf-"));
     const argv = [HUB_TOKENS, "--hub-url", url, "login", "-u", "mona", "--password-stdin"];
-    const env = { PATH: process.env.PATH, HUBPAT_CONFIG_DIR: conf, NODE_TLS_REJECT_UNAUTHORIZED: "0", DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" };
+    // A store that works here (the file), so the login gets as far as the Hub: it checks the store first.
+    const env = { PATH: process.env.PATH, HUBPAT_CONFIG_DIR: conf, HUBPAT_STORE: "file", NODE_TLS_REJECT_UNAUTHORIZED: "0", DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" };
     const r = await runHelperProcess(argv.slice(1), `${PASSWORD}\n`, env, [process.execPath, argv[0]!]);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe("");
