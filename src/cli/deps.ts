@@ -56,6 +56,9 @@ export interface HostInfo {
   insecureStorage: boolean;
   /** A store of the same kind as `store` under a throwaway service, for a round trip that leaves Docker's items alone. */
   scratchStore: () => CredentialStore | CheckableStore;
+  /** The store in use (default: keychain, or file when insecureStorage), and what chose it, in words. */
+  storeKind?: StoreKind;
+  storeChosenBy?: string;
 }
 
 export { DOCTOR_SERVICE } from "../store/choice.js";
@@ -112,7 +115,9 @@ export async function productionDeps(proc: ProcessLike, globals: GlobalOptions):
       ? `From now on hubpat (hub-tokens and docker-credential-hubpat) keeps secrets in ${secretsFile}; undo with: hub-tokens --no-insecure-storage status`
       : `From now on hubpat keeps secrets in the OS keychain; ${secretsFile} keeps what it held until you delete it`);
   }
-  const kind: StoreKind = globals.insecureStorage === true ? "file" : globals.insecureStorage === false ? "keychain" : chooseStore(proc.env).kind;
+  const choice = globals.insecureStorage === undefined ? chooseStore(proc.env) : undefined;
+  const kind: StoreKind = globals.insecureStorage === true ? "file" : globals.insecureStorage === false ? "keychain" : choice!.kind;
+  const chosenBy = !choice ? "--insecure-storage" : CHOSEN_BY[choice.source];
   if (kind === "file") io.warn(insecureStorageWarning(secretsFile));
   const store = await openStore(kind, HELPER_SERVICE, proc.env);
   const sessions = await openStore(kind, SESSION_SERVICE, proc.env);
@@ -140,10 +145,20 @@ export async function productionDeps(proc: ProcessLike, globals: GlobalOptions):
       platform: process.platform,
       insecureStorage: kind === "file",
       scratchStore: () => scratch,
+      storeKind: kind,
+      storeChosenBy: chosenBy,
     },
   };
   return deps;
 }
+
+/** What chose the store, in words, for doctor. */
+const CHOSEN_BY: Record<"HUBPAT_STORE" | "HUBPAT_INSECURE_STORAGE" | "settings" | "default", string> = {
+  HUBPAT_STORE: "chosen with HUBPAT_STORE",
+  HUBPAT_INSECURE_STORAGE: "chosen with HUBPAT_INSECURE_STORAGE",
+  settings: "chosen with hub-tokens setup --store",
+  default: "the default",
+};
 
 /** "pass store: Docker's credentials in …; the Hub session in …": where each secret lives, for status and doctor. */
 export function describeStores(store: Pick<CheckableStore, "describe" | "kind">, sessions: Pick<CheckableStore, "describe">): string {

@@ -14,7 +14,7 @@ import { isExpired, readSession } from "../cli/session.js";
 import { AuthError, HubpatError, messageOf } from "../errors.js";
 import type { Token } from "../hub/types.js";
 import { KeychainError } from "../store/errors.js";
-import type { StoredCredential } from "../store/store.js";
+import type { StoredCredential, StoreKind } from "../store/store.js";
 import { VERSION } from "../version.js";
 import { expiresWithin } from "./audit.js";
 import { dockerUsesHelper } from "./status.js";
@@ -45,7 +45,7 @@ const BUS_TIMEOUT_MS = 2_000;
 /** A session ending sooner than this is flagged. */
 const SESSION_WARN_MS = 86_400_000;
 
-type DoctorDeps = Pick<Deps, "io" | "store" | "sessions" | "hubUrl" | "clock" | "connect" | "dockerConfigPath" | "host">;
+type DoctorDeps = Pick<Deps, "io" | "store" | "sessions" | "hubUrl" | "clock" | "connect" | "dockerConfigPath" | "host"> & Partial<Pick<Deps, "storeDescription">>;
 
 export async function runDoctor(opts: DoctorOptions, deps: DoctorDeps): Promise<void> {
   const { io } = deps;
@@ -56,7 +56,9 @@ export async function runDoctor(opts: DoctorOptions, deps: DoctorDeps): Promise<
 
   add(await checkHelper(host));
   add(await checkDockerConfig(deps.dockerConfigPath));
-  const keychain = await checkKeychain(host);
+  const kind = host.storeKind ?? (host.insecureStorage ? "file" : "keychain");
+  if (deps.storeDescription && host.storeKind) add(storeLine(kind, deps.storeDescription, host.storeChosenBy));
+  const keychain = kind === "keychain" || !host.storeKind ? await checkKeychain(host) : await checkStore(kind, host);
   for (const c of keychain) add(c);
   // Reads below fail the same way when the keychain is broken: say it once, above, not on every line.
   const keychainBroken = keychain.some((c) => c.status === "fail");
@@ -232,6 +234,28 @@ async function checkKeychain(host: HostInfo): Promise<Check[]> {
     }
   }
   return out;
+}
+
+/** Which store is in use, what chose it, and where each secret lives. The file is a warning: unencrypted. */
+function storeLine(kind: StoreKind, where: string, chosenBy: string | undefined): Check {
+  const base = { id: "store", name: "Store", detail: `${where}${chosenBy ? ` (${chosenBy})` : ""}` };
+  if (kind !== "file") return { ...base, status: "ok" };
+  return { ...base, status: "warn", fix: "hub-tokens setup lists the stores that work here; hub-tokens setup --store KIND moves to one" };
+}
+
+const ROUND_TRIP_NAMES: Record<StoreKind, string> = { keychain: "Keychain round trip", pass: "pass store", kernel: "Kernel keyring", file: "File store" };
+
+/**
+ * The store's own check (src/store/choice.ts): what it needs here, one line, with the fix: for pass a usable gpg key,
+ * an initialised store and a passphrase gpg can ask for; for the kernel keyring keyctl allowed; then a round trip.
+ */
+async function checkStore(kind: StoreKind, host: HostInfo): Promise<Check[]> {
+  const base = { id: "storeRoundTrip", name: ROUND_TRIP_NAMES[kind] };
+  const scratch = host.scratchStore();
+  if (!("check" in scratch)) return [{ ...base, status: "skip", detail: "this store has no check" }];
+  const problem = await scratch.check();
+  if (problem) return [{ ...base, status: "fail", detail: problem.problem, fix: problem.fix }];
+  return [{ ...base, status: "ok", detail: `stored, read back and erased a test item (service "${DOCTOR_SERVICE}")` }];
 }
 
 /** Why the bus at `address` can't be reached, or undefined when it accepts a connection (unix sockets only). */

@@ -32,7 +32,7 @@ export async function dockerUsesHelper(configPath: string): Promise<"yes" | "no"
   }
 }
 
-export async function runStatus(opts: StatusOptions, deps: Pick<Deps, "io" | "sessions" | "store" | "hubUrl" | "clock" | "storeDescription" | "dockerConfigPath">): Promise<void> {
+export async function runStatus(opts: StatusOptions, deps: Pick<Deps, "io" | "sessions" | "store" | "hubUrl" | "clock" | "storeDescription" | "storeKind" | "dockerConfigPath">): Promise<void> {
   const { io } = deps;
   const now = deps.clock();
   const session = await readSession(deps);
@@ -46,6 +46,7 @@ export async function runStatus(opts: StatusOptions, deps: Pick<Deps, "io" | "se
       loggedIn: session !== null && !expired,
       username: session?.username ?? null,
       sessionExpiresAt: session?.expiresAt ? isoTime(session.expiresAt) : null,
+      store: deps.storeKind,
       secrets: deps.storeDescription,
       docker: { configPath: deps.dockerConfigPath, usesHubpat: wired === "yes", credential: held ? { username: held.username, tokenId: held.tokenId ?? null, hint: held.hint } : null },
     });

@@ -6,7 +6,8 @@ import { DOCKER_HUB_KEY, type HostInfo } from "../../src/cli/deps.js";
 import { runDoctor, type DoctorOptions } from "../../src/commands/doctor.js";
 import { KeychainError } from "../../src/store/errors.js";
 import { MemoryStore } from "../../src/store/memory.js";
-import type { CredentialStore } from "../../src/store/store.js";
+import { checkable } from "../../src/store/choice.js";
+import type { CredentialStore, StoreKind, StoreProblem } from "../../src/store/store.js";
 import { VERSION } from "../../src/version.js";
 import { NOW, testDeps } from "../fakes/deps.js";
 import { failure, MONA, useEmulator } from "../fakes/hub.js";
@@ -203,5 +204,42 @@ describe("doctor", () => {
     t.deps.host = host({ scratch: new FailingStore(new KeychainError("failed", { detail: "org.freedesktop.DBus.Error.AccessDenied" })) });
     await failure(runDoctor(opts(), t.deps));
     expect(t.stdout()).toContain("✗ Keychain round trip: the keychain refused the request (org.freedesktop.DBus.Error.AccessDenied)\n");
+  });
+});
+
+describe("doctor on each store", () => {
+  const storeHost = (kind: StoreKind, problem: StoreProblem | null): HostInfo => {
+    const scratch = checkable(new MemoryStore(), kind, () => `the ${kind} place`, () => new MemoryStore());
+    scratch.check = async () => problem;
+    return { ...host({ platform: "linux" }), storeKind: kind, storeChosenBy: "chosen with hub-tokens setup --store", scratchStore: () => scratch };
+  };
+
+  it("names the store, what chose it and where each secret lives, then the store's own check", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.storeDescription = "pass store: Docker's credentials in the password store /p, …; the Hub session in the password store /p, …";
+    t.deps.host = storeHost("pass", null);
+    await failure(runDoctor(opts(), t.deps));
+    const [, , store, round, next] = t.stdout().split("\n");
+    expect(store).toBe("✓ Store: pass store: Docker's credentials in the password store /p, …; the Hub session in the password store /p, … (chosen with hub-tokens setup --store)");
+    expect(round).toBe('✓ pass store: stored, read back and erased a test item (service "hubpat-doctor")');
+    // No Secret Service lines for a store that doesn't use it.
+    expect(next).toMatch(/^✗ Hub session/);
+  });
+
+  it.each([
+    ["pass", "pass store", { problem: "the password store /p is not initialised (it has no .gpg-id)", fix: "run: pass init YOUR-GPG-KEY-ID" }],
+    ["kernel", "Kernel keyring", { problem: "the kernel refuses keyctl here (Operation not permitted): a container's seccomp profile blocks it", fix: "run the container with a seccomp profile that allows keyctl" }],
+  ] as const)("fails the %s store's check with its own problem and fix", async (kind, name, problem) => {
+    const t = testDeps({ hubUrl: ctx.hub.url, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.host = storeHost(kind, problem);
+    await failure(runDoctor(opts(), t.deps));
+    expect(t.stdout()).toContain(`✗ ${name}: ${problem.problem} (fix: ${problem.fix})\n`);
+  });
+
+  it("warns that the file store is unencrypted, naming the way out", async () => {
+    const t = testDeps({ hubUrl: ctx.hub.url, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.host = storeHost("file", null);
+    await failure(runDoctor(opts(), t.deps));
+    expect(t.stdout().split("\n")[2]).toBe("! Store: memory (test) (chosen with hub-tokens setup --store) (fix: hub-tokens setup lists the stores that work here; hub-tokens setup --store KIND moves to one)");
   });
 });

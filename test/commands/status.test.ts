@@ -58,6 +58,7 @@ describe("status", () => {
       loggedIn: true,
       username: "mona",
       sessionExpiresAt: "2026-11-23T13:00:00Z",
+      store: "keychain",
       secrets: "memory (test)",
       docker: { configPath: path, usesHubpat: true, credential: null },
     });

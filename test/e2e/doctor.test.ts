@@ -52,7 +52,7 @@ describe.skipIf(!haveSecretService())("hub-tokens doctor, the built binary", () 
       expect(r.stderr).toBe("✓ Nothing blocking found\n");
       expect(r.exitCode).toBe(0);
       expect(lines(r).map((l) => l.split(":")[0])).toEqual([
-        "✓ Helper", "✓ Docker config", "✓ Session bus", "✓ Secret Service", "✓ Keychain round trip", "✓ Hub session", "✓ Hub reachable", "✓ Docker Hub credential", "✓ Expiring tokens",
+        "✓ Helper", "✓ Docker config", "✓ Store", "✓ Session bus", "✓ Secret Service", "✓ Keychain round trip", "✓ Hub session", "✓ Hub reachable", "✓ Docker Hub credential", "✓ Expiring tokens",
       ]);
       expect(r.stdout).toContain("✓ Secret Service: answers and is unlocked\n");
       expect(r.stdout).toMatch(/✓ Docker Hub credential: laptop \([0-9a-f]{8}\) …\S{4} for mona, accepted by the registry's token service\n/);

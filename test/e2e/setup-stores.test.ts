@@ -79,6 +79,15 @@ describe.skipIf(!canRun)("hub-tokens setup with no keychain", () => {
     );
   });
 
+  it("doctor checks the pass store's own needs, one line with the fix", async () => {
+    const empty = join(dir, "no-store");
+    const r = await run(["doctor"], "", { HUBPAT_STORE: "pass", PASSWORD_STORE_DIR: empty, HUBPAT_HUB_URL: "http://127.0.0.1:9" });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`✓ Store: pass store: Docker's credentials in the password store ${empty}, docker-credential-helpers/<base64url of the server URL>/<username>.gpg; the Hub session in the password store ${empty}, hubpat/hubpat-session/<base64url of the server URL>/<username>.gpg (chosen with HUBPAT_STORE)\n`);
+    expect(r.stdout).toContain(`✗ pass store: the password store ${empty} is not initialised (it has no .gpg-id) (fix: run: pass init YOUR-GPG-KEY-ID (gpg --list-secret-keys --keyid-format long shows yours; gpg --quick-gen-key makes one))\n`);
+    expect(r.stdout).not.toContain("Secret Service");
+  });
+
   it("setup --store kernel records the choice, moves the plain-text credential there, and the helper serves it", async () => {
     const r = await run(["setup", "--store", "kernel"]);
     expect(r.stderr.split("\n")[0]).toBe(`✓ hubpat keeps secrets in the kernel store from now on: the kernel keyring ${ring.id} (memory only, gone at reboot), keys "hubpat:docker-credential-hubpat:<server URL>"`);
