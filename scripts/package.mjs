@@ -1,18 +1,27 @@
-// `npm run package`: hubpat as one self-contained executable for this platform (a Node single-executable
-// application), in dist/sea/: `hubpat` plus the links `docker-credential-hubpat` and `hub-tokens` to it.
+// `npm run package`: hubpat as one self-contained executable, built with Bun (the pinned `bun` devDependency),
+// in dist/sea/: `hubpat` plus the links `docker-credential-hubpat` and `hub-tokens` to it.
 //
-//   1. esbuild bundles src/sea/main.ts with everything (both faces, the CLI's dependencies) into one CJS script:
-//      a SEA's main script can only require built-ins.
-//   2. `node --experimental-sea-config` turns it into a blob with V8's code cache and the keyring binding as an
-//      asset (the binding's sha256 goes into the script, so a damaged or swapped cached copy is noticed).
-//   3. The pinned Node binary (node_modules/.bin/node, the same one that built the blob: the code cache is only
-//      valid for it) is copied, stripped of its symbols, and the blob injected with postject.
+//   1. esbuild bundles two CommonJS scripts: main.cjs (src/sea/bun/main.ts: both faces' entry and the helper's
+//      whole hot path, nothing else) and tokens.cjs (the CLI, required only when `hub-tokens` runs).
+//   2. `bun build --compile --bytecode` turns both into one executable with their bytecode, the keyring binding
+//      and the help pages embedded as plain files (`--asset`), and every run-time autoload off: .env, bunfig.toml,
+//      tsconfig.json and package.json in the working directory (or HOME) change nothing in the executable.
+//      The binding is loaded only from hubpat's verified private cache (src/sea/binding-cache.ts), never from
+//      Bun's own $TMPDIR extraction. Not stripped: `strip` breaks a Bun executable.
 //
-// Runs offline from npm packages only. Options: --no-strip (keep symbols, to compare sizes), --quiet.
+// Options:
+//   --target OS-ARCH   cross-build one of linux-x64, linux-arm64, darwin-x64, darwin-arm64, windows-x64 into
+//                      dist/sea/OS-ARCH/hubpat[.exe], from the @oven/bun-* and @napi-rs/keyring-* npm packages
+//                      pinned in package-lock.json (fetched by npm into its cache, checked against the lock's
+//                      integrity). Repeatable. The host's is also built into dist/sea/ unless --no-host is given.
+//   --all-targets      every target above.
+//   --runtime node     the former Node single executable (Node SEA + postject), into dist/node-sea/, kept so
+//                      scripts/bench/helper.mjs measures both runtimes in one run.
+//   --quiet            print nothing but errors.
 import { build } from "esbuild";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,113 +29,228 @@ import { gzipSync } from "node:zlib";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const require = createRequire(import.meta.url);
-const args = new Set(process.argv.slice(2));
-const log = args.has("--quiet") ? () => {} : (...a) => console.log(...a);
-
-// The binding for this platform, as @napi-rs/keyring's own loader would pick it (glibc on Linux).
-const PLATFORM_PACKAGES = JSON.parse(readFileSync(join(root, "src", "store", "keyring-packages.json"), "utf8"));
-const target = `${process.platform}-${process.arch}`;
-const bindingPackage = PLATFORM_PACKAGES[target];
-if (!bindingPackage) throw new Error(`no keyring binding package known for ${target}`);
-const bindingDir = dirname(require.resolve(`${bindingPackage}/package.json`));
-const bindingFile = join(bindingDir, JSON.parse(readFileSync(join(bindingDir, "package.json"), "utf8")).main);
-const binding = readFileSync(bindingFile);
-const bindingSha256 = createHash("sha256").update(binding).digest("hex");
-
-// The Node that runs this script is the base binary: `npm run` puts node_modules/.bin first on PATH.
-const node = realpathSync(process.execPath);
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const log = flag("--quiet") ? () => {} : (...a) => console.log(...a);
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-const work = join(root, "build", "sea");
-const out = join(root, "dist", "sea");
-const exe = process.platform === "win32" ? ".exe" : "";
-rmSync(work, { recursive: true, force: true });
-rmSync(out, { recursive: true, force: true });
-mkdirSync(work, { recursive: true });
-mkdirSync(out, { recursive: true });
-
-// 1. Two scripts. The blob's main script holds both faces' entry and the helper's whole hot path, and nothing
-//    else: each Docker credential lookup loads it, and a 2 MB script costs about 10 ms more to start even with
-//    its code cache. The CLI is the asset tokens.cjs, compiled by src/sea/cli.ts only when `hub-tokens` runs.
-//    The npm path's import("@napi-rs/keyring") stays in both but never runs: the SEA replaces the loader first.
-const common = {
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node24",
-  external: ["@napi-rs/keyring"],
-  define: { __HUBPAT_VERSION__: JSON.stringify(pkg.version), __HUBPAT_KEYRING_SHA256__: JSON.stringify(bindingSha256) },
-  legalComments: "none",
-  logLevel: "warning",
-  minifyWhitespace: true,
-  minifySyntax: true,
-};
-const embeddedCli = {
-  name: "embedded-cli",
-  setup(b) {
-    b.onResolve({ filter: /\/cli\/entry\.js$/ }, (a) => (a.importer.endsWith(join("src", "main.ts")) ? { path: join(root, "src", "sea", "cli.ts") } : undefined));
-  },
-};
-const script = join(work, "hubpat.cjs");
-const cliScript = join(work, "tokens.cjs");
-const [mainBuild] = await Promise.all([
-  build({ ...common, entryPoints: [join(root, "src", "sea", "main.ts")], outfile: script, plugins: [embeddedCli], metafile: true }),
-  build({ ...common, entryPoints: [join(root, "src", "sea", "tokens.ts")], outfile: cliScript }),
-]);
-writeFileSync(join(work, "meta.json"), JSON.stringify(mainBuild.metafile));
-
-// The CLI's code cache, made by this same Node (V8 refuses a cache from another version or other flags), for
-// the exact text src/sea/cli.ts compiles, after rendering every help page so commander's functions are in it.
-const cliCache = join(work, "tokens.cache");
-{
-  const { constants, Script } = await import("node:vm");
-  const source = readFileSync(cliScript, "utf8");
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  const compiled = new Script(wrapped, { filename: "hubpat:tokens.cjs", importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
-  const mod = { exports: {} };
-  compiled.runInThisContext()(mod.exports, require, mod, "hubpat:tokens.cjs", ".");
-  await mod.exports.helpPages?.();
-  writeFileSync(cliCache, compiled.createCachedData());
-}
-
-// 2. The blob.
-const blob = join(work, "hubpat.blob");
-const config = {
-  main: script,
-  output: blob,
-  disableExperimentalSEAWarning: true,
-  useCodeCache: true,
-  useSnapshot: false,
-  assets: { "keyring.node": bindingFile, "tokens.cjs": cliScript, "tokens.cache": cliCache, "help.json": join(root, "dist", "help.json") },
-};
-writeFileSync(join(work, "sea-config.json"), JSON.stringify(config, null, 2));
-execFileSync(node, ["--experimental-sea-config", join(work, "sea-config.json")], { stdio: "ignore" });
-
-// 3. The executable.
-const hubpat = join(out, `hubpat${exe}`);
-copyFileSync(node, hubpat);
-chmodSync(hubpat, 0o755);
-const unstripped = statSync(hubpat).size;
-// Node's official Linux binary keeps its symbol table (about 18 MB); postject works on the stripped file.
-if (!args.has("--no-strip") && process.platform === "linux") {
-  const stripped = spawnSync("strip", ["--strip-all", hubpat], { stdio: "ignore" });
-  if (stripped.error || stripped.status !== 0) console.warn("package: strip failed or is missing (Debian: binutils): the executable keeps its symbols");
-}
-if (process.platform === "darwin") execFileSync("codesign", ["--remove-signature", hubpat]);
-const postject = join(root, "node_modules", "postject", "dist", "cli.js");
-const postjectArgs = [postject, hubpat, "NODE_SEA_BLOB", blob, "--sentinel-fuse", "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"];
-if (process.platform === "darwin") postjectArgs.push("--macho-segment-name", "NODE_SEA");
-execFileSync(node, postjectArgs, { stdio: "ignore" });
-if (process.platform === "darwin") execFileSync("codesign", ["--sign", "-", hubpat]);
-for (const name of ["docker-credential-hubpat", "hub-tokens"]) {
-  if (process.platform === "win32") copyFileSync(hubpat, join(out, `${name}${exe}`));
-  else symlinkSync(`hubpat${exe}`, join(out, name));
-}
-
-// Sizes, for the README.
-const size = statSync(hubpat).size;
-const gz = gzipSync(readFileSync(hubpat), { level: 9 }).length;
+const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"));
+const KEYRING_PACKAGES = JSON.parse(readFileSync(join(root, "src", "store", "keyring-packages.json"), "utf8"));
 const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
-const check = spawnSync(hubpat, ["--version"], { encoding: "utf8" });
-if (check.status !== 0 || check.stdout.trim() !== pkg.version) throw new Error(`the executable does not run: ${check.stdout}${check.stderr}`);
-log(`dist/sea/hubpat${exe}: ${mb(size)} (${mb(gz)} gzipped; Node binary ${mb(unstripped)} before strip), script ${mb(statSync(script).size)}, blob ${mb(statSync(blob).size)}, binding ${bindingPackage} sha256 ${bindingSha256.slice(0, 16)}…`);
-writeFileSync(join(work, "sizes.json"), JSON.stringify({ size, gzipped: gz, node: unstripped, script: statSync(script).size, blob: statSync(blob).size }));
+
+/** The targets hubpat's executable is built for: Bun's name, its npm package, the keyring's platform key. */
+const TARGETS = {
+  "linux-x64": { bun: "bun-linux-x64", oven: "@oven/bun-linux-x64", keyring: "linux-x64", exe: "" },
+  "linux-arm64": { bun: "bun-linux-arm64", oven: "@oven/bun-linux-aarch64", keyring: "linux-arm64", exe: "" },
+  "darwin-x64": { bun: "bun-darwin-x64", oven: "@oven/bun-darwin-x64", keyring: "darwin-x64", exe: "" },
+  "darwin-arm64": { bun: "bun-darwin-arm64", oven: "@oven/bun-darwin-aarch64", keyring: "darwin-arm64", exe: "" },
+  "windows-x64": { bun: "bun-windows-x64", oven: "@oven/bun-windows-x64", keyring: "win32-x64", exe: ".exe" },
+};
+const hostTarget = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
+
+if (flag("--runtime") && argv[argv.indexOf("--runtime") + 1] === "node") {
+  await packageNode();
+} else {
+  const cross = flag("--all-targets") ? Object.keys(TARGETS).filter((t) => t !== hostTarget) : argv.flatMap((a, i) => (a === "--target" ? [argv[i + 1]] : []));
+  for (const t of cross) if (!TARGETS[t]) throw new Error(`package: unknown target ${t} (one of ${Object.keys(TARGETS).join(", ")})`);
+  await buildHelp();
+  const built = [];
+  if (!flag("--no-host") && !cross.includes(hostTarget)) built.push(await packageBun(hostTarget, join(root, "dist", "sea"), true));
+  for (const t of cross) built.push(await packageBun(t, join(root, "dist", "sea", t), t === hostTarget));
+  writeFileSync(join(root, "build", "sea", "sizes.json"), JSON.stringify(Object.fromEntries(built.map((b) => [b.target, b])), null, 1));
+}
+
+/** dist/help.json must exist (npm run build makes it); package runs after the build. */
+async function buildHelp() {
+  if (!existsSync(join(root, "dist", "help.json"))) throw new Error("package: dist/help.json is missing: run npm run build first");
+}
+
+/** One Bun executable for `target` in `out`; `isHost` runs it once to check it starts. */
+async function packageBun(target, out, isHost) {
+  const t = TARGETS[target];
+  const work = join(root, "build", "sea", target);
+  rmSync(work, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  mkdirSync(out, { recursive: true });
+
+  // The binding for the target, as @napi-rs/keyring's own loader would pick it (glibc on Linux).
+  const keyringPackage = KEYRING_PACKAGES[t.keyring];
+  const keyringDir = isHost ? dirname(require.resolve(`${keyringPackage}/package.json`)) : npmPackage(keyringPackage);
+  const bindingFile = join(keyringDir, JSON.parse(readFileSync(join(keyringDir, "package.json"), "utf8")).main);
+  const binding = readFileSync(bindingFile);
+  const bindingSha256 = createHash("sha256").update(binding).digest("hex");
+  copyFileSync(bindingFile, join(work, "keyring.node"));
+  copyFileSync(join(root, "dist", "help.json"), join(work, "help.json"));
+
+  // 1. The two scripts.
+  const main = join(work, "main.cjs");
+  const tokens = join(work, "tokens.cjs");
+  const common = {
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node24",
+    define: { __HUBPAT_VERSION__: JSON.stringify(pkg.version), __HUBPAT_KEYRING_SHA256__: JSON.stringify(bindingSha256) },
+    legalComments: "none",
+    logLevel: "warning",
+    supported: { "dynamic-import": false },
+    plugins: [executableOnly("bun")],
+  };
+  const [mainBuild] = await Promise.all([
+    build({ ...common, entryPoints: [join(root, "src", "sea", "bun", "main.ts")], outfile: main, metafile: true }),
+    build({ ...common, entryPoints: [join(root, "src", "sea", "tokens.ts")], outfile: tokens }),
+  ]);
+  writeFileSync(join(work, "meta.json"), JSON.stringify(mainBuild.metafile));
+
+  // 2. The executable. The host's Bun is the pinned devDependency; another target's is its @oven/bun-* package.
+  const hubpat = join(out, `hubpat${t.exe}`);
+  const bunArgs = [
+    "build", "--compile", "--bytecode", "--format=cjs",
+    `--target=${t.bun}`, `--compile-executable-path=${isHost ? hostBun() : join(npmPackage(t.oven), "bin", `bun${t.exe}`)}`,
+    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--no-compile-autoload-tsconfig", "--no-compile-autoload-package-json",
+    "--asset", join(work, "keyring.node"), "--asset", join(work, "help.json"),
+    ...(t.exe ? ["--windows-title=hubpat", `--windows-version=${pkg.version}.0`, "--windows-description=hubpat: Docker Hub tokens in the OS keychain"] : []),
+    main, tokens, "--outfile", hubpat,
+  ];
+  // Bun's own config files of the machine that builds must not reach the build either.
+  const r = spawnSync(hostBun(), bunArgs, { cwd: work, encoding: "utf8", env: buildEnv() });
+  if (r.status !== 0) throw new Error(`package: bun build for ${target} failed:\n${r.stdout}${r.stderr}`);
+  chmodSync(hubpat, 0o755);
+  for (const name of ["docker-credential-hubpat", "hub-tokens"]) {
+    if (t.exe) copyFileSync(hubpat, join(out, `${name}${t.exe}`));
+    else symlinkSync(`hubpat${t.exe}`, join(out, name));
+  }
+
+  if (isHost) {
+    const check = spawnSync(hubpat, ["--version"], { encoding: "utf8" });
+    if (check.status !== 0 || check.stdout.trim() !== pkg.version) throw new Error(`the executable does not run: ${check.stdout}${check.stderr}`);
+  }
+  const size = statSync(hubpat).size;
+  // gzip -9 of 120 MB takes seconds: only when the sizes are printed (not under --quiet, as the tests run it).
+  const gzipped = flag("--quiet") ? undefined : gzipSync(readFileSync(hubpat), { level: 9 }).length;
+  log(`${hubpat.slice(root.length)}: ${mb(size)} (${mb(gzipped)} gzipped), Bun ${bunVersion()} for ${t.bun}, main script ${(statSync(main).size / 1e3).toFixed(0)} KB, CLI ${mb(statSync(tokens).size)}, binding ${keyringPackage} sha256 ${bindingSha256.slice(0, 16)}…${isHost ? "" : " (cross-built: not run)"}`);
+  return { target, size, gzipped, main: statSync(main).size, tokens: statSync(tokens).size, binding: binding.length };
+}
+
+/**
+ * The executable's scripts reach no package on disk: the keyring's npm loader (never called there: the
+ * executable registers its own) is a stub that throws, so no node_modules/ beside the user can be found.
+ */
+function executableOnly(runtime) {
+  return {
+    name: "executable-only",
+    setup(b) {
+      b.onResolve({ filter: /\/cli\/entry\.js$/ }, (a) => (a.importer.endsWith(join("src", "main.ts")) ? { path: join(root, "src", "sea", runtime, "cli.ts") } : undefined));
+      b.onResolve({ filter: /^@napi-rs\/keyring/ }, (a) => ({ path: a.path, namespace: "no-package" }));
+      b.onLoad({ filter: /.*/, namespace: "no-package" }, (a) => ({ contents: `throw new Error(${JSON.stringify(`the executable loads no ${a.path} from disk`)});`, loader: "js" }));
+    },
+  };
+}
+
+/** An environment for bun build without the builder's Bun settings (BUN_*, a global bunfig via XDG/HOME). */
+function buildEnv() {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BUN_")));
+  return { ...env, BUN_INSTALL: join(root, "build", "bun-home"), XDG_CONFIG_HOME: join(root, "build", "bun-home"), DO_NOT_TRACK: "1" };
+}
+
+/** The pinned Bun for this machine, from node_modules (the `bun` package moves its platform binary into bin/). */
+function hostBun() {
+  const oven = TARGETS[hostTarget]?.oven;
+  const candidates = [oven && join(root, "node_modules", oven, "bin", `bun${TARGETS[hostTarget].exe}`), join(root, "node_modules", "bun", "bin", "bun.exe")];
+  const found = candidates.find((c) => c && existsSync(c) && statSync(c).size > 1e6);
+  if (!found) throw new Error(`package: no Bun binary in node_modules for ${hostTarget}: run npm ci`);
+  return found;
+}
+
+function bunVersion() {
+  return execFileSync(hostBun(), ["--version"], { encoding: "utf8" }).trim();
+}
+
+/**
+ * Another platform's npm package at the version package-lock.json pins, unpacked into build/cross/: npm refuses to
+ * install a package for another os/cpu, so `npm pack` fetches the tarball (from npm's cache when it has it) and
+ * its sha512 must match the lock's integrity.
+ */
+function npmPackage(name) {
+  const entry = lock.packages[`node_modules/${name}`];
+  if (!entry?.integrity) throw new Error(`package: ${name} is not in package-lock.json`);
+  const dir = join(root, "build", "cross", `${name.replace("/", "+")}@${entry.version}`);
+  if (existsSync(join(dir, "package", "package.json"))) return join(dir, "package");
+  mkdirSync(dir, { recursive: true });
+  const spec = `${name}@${entry.version}`;
+  let packed = spawnSync("npm", ["pack", spec, "--offline", "--json", "--pack-destination", dir], { encoding: "utf8" });
+  if (packed.status !== 0) packed = spawnSync("npm", ["pack", spec, "--json", "--pack-destination", dir], { encoding: "utf8" });
+  if (packed.status !== 0) throw new Error(`package: npm pack ${spec} failed: ${packed.stderr}`);
+  const tarball = join(dir, JSON.parse(packed.stdout)[0].filename);
+  const [algo, want] = entry.integrity.split("-");
+  const got = createHash(algo).update(readFileSync(tarball)).digest("base64");
+  if (got !== want) throw new Error(`package: ${spec} does not match package-lock.json's integrity`);
+  execFileSync("tar", ["-xzf", tarball, "-C", dir]);
+  rmSync(tarball);
+  return join(dir, "package");
+}
+
+/**
+ * The Node single executable, as before the move to Bun: esbuild, `node --experimental-sea-config` with V8's
+ * code cache, the pinned Node binary stripped and the blob injected with postject. Into dist/node-sea/.
+ */
+async function packageNode() {
+  const target = `${process.platform}-${process.arch}`;
+  const bindingPackage = KEYRING_PACKAGES[target];
+  const bindingDir = dirname(require.resolve(`${bindingPackage}/package.json`));
+  const bindingFile = join(bindingDir, JSON.parse(readFileSync(join(bindingDir, "package.json"), "utf8")).main);
+  const bindingSha256 = createHash("sha256").update(readFileSync(bindingFile)).digest("hex");
+  const node = realpathSync(process.execPath);
+  const work = join(root, "build", "node-sea");
+  const out = join(root, "dist", "node-sea");
+  rmSync(work, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  const common = {
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node24",
+    define: { __HUBPAT_VERSION__: JSON.stringify(pkg.version), __HUBPAT_KEYRING_SHA256__: JSON.stringify(bindingSha256) },
+    legalComments: "none",
+    logLevel: "warning",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    plugins: [executableOnly("node")],
+  };
+  const script = join(work, "hubpat.cjs");
+  const cliScript = join(work, "tokens.cjs");
+  await Promise.all([
+    build({ ...common, entryPoints: [join(root, "src", "sea", "node", "main.ts")], outfile: script }),
+    build({ ...common, entryPoints: [join(root, "src", "sea", "tokens.ts")], outfile: cliScript }),
+  ]);
+  // The CLI's code cache, made by this same Node for the exact text src/sea/node/cli.ts compiles.
+  const cliCache = join(work, "tokens.cache");
+  {
+    const { constants, Script } = await import("node:vm");
+    const source = readFileSync(cliScript, "utf8");
+    const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+    const compiled = new Script(wrapped, { filename: "hubpat:tokens.cjs", importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+    const mod = { exports: {} };
+    compiled.runInThisContext()(mod.exports, require, mod, "hubpat:tokens.cjs", ".");
+    await mod.exports.helpPages?.();
+    writeFileSync(cliCache, compiled.createCachedData());
+  }
+  const blob = join(work, "hubpat.blob");
+  const config = {
+    main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false,
+    assets: { "keyring.node": bindingFile, "tokens.cjs": cliScript, "tokens.cache": cliCache, "help.json": join(root, "dist", "help.json") },
+  };
+  writeFileSync(join(work, "sea-config.json"), JSON.stringify(config, null, 2));
+  execFileSync(node, ["--experimental-sea-config", join(work, "sea-config.json")], { stdio: "ignore" });
+  const hubpat = join(out, "hubpat");
+  copyFileSync(node, hubpat);
+  chmodSync(hubpat, 0o755);
+  if (process.platform === "linux") spawnSync("strip", ["--strip-all", hubpat], { stdio: "ignore" });
+  execFileSync(node, [join(root, "node_modules", "postject", "dist", "cli.js"), hubpat, "NODE_SEA_BLOB", blob, "--sentinel-fuse", "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"], { stdio: "ignore" });
+  for (const name of ["docker-credential-hubpat", "hub-tokens"]) symlinkSync("hubpat", join(out, name));
+  const check = spawnSync(hubpat, ["--version"], { encoding: "utf8" });
+  if (check.status !== 0 || check.stdout.trim() !== pkg.version) throw new Error(`the Node executable does not run: ${check.stdout}${check.stderr}`);
+  log(`dist/node-sea/hubpat: ${mb(statSync(hubpat).size)} (Node ${process.version}, for comparison)`);
+}

@@ -397,7 +397,8 @@ export function createProgram(ctx: ProgramContext): Command {
       const o = (): InstallOptions => (flags.prefix !== undefined ? { prefix: flags.prefix } : {});
       await dispatch(cmd, o, async (opts, deps) => {
         const { runInstall } = await import("../commands/install.js");
-        const running = { executable: process.execPath, isSingleExecutable: process.getBuiltinModule("node:sea").isSea(), platform: process.platform };
+        const { isSingleExecutable } = await import("../sea/running.js");
+        const running = { executable: process.execPath, isSingleExecutable: isSingleExecutable(), platform: process.platform };
         await runInstall(opts, { io: deps.io, env: ctx.env, home: process.getBuiltinModule("node:os").homedir(), dockerConfigPath: deps.dockerConfigPath, ...running });
       });
     });

@@ -1,5 +1,5 @@
-// The single executable (dist/sea, `npm run package`) as a user gets it: one file, two names, no Node.
-// It is built here when missing; CI builds it on every run since dist/ starts empty.
+// The single executable (dist/sea, `npm run package`: Bun, hubpat and the keyring binding) as a user gets it: one
+// file, two names, no Node. test/global-setup.ts packages it before any test runs.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +12,7 @@ const SEA_DIR = join(ROOT, "dist", "sea");
 const HUBPAT = join(SEA_DIR, "hubpat");
 const HELPER = join(SEA_DIR, "docker-credential-hubpat");
 const HUB_TOKENS = join(SEA_DIR, "hub-tokens");
-const SEA_META = join(ROOT, "build", "sea", "meta.json");
+const SEA_META = join(ROOT, "build", "sea", "linux-x64", "meta.json");
 const BINDING = join(ROOT, "node_modules", "@napi-rs", "keyring-linux-x64-gnu", "keyring.linux-x64-gnu.node");
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const isLinuxX64 = process.platform === "linux" && process.arch === "x64";
@@ -55,7 +55,7 @@ describe.skipIf(!isLinuxX64)("the single executable", () => {
   });
 
   it("keeps the CLI out of the script every credential lookup runs", () => {
-    // scripts/package.mjs keeps the main script's esbuild metafile; the CLI is the asset tokens.cjs.
+    // scripts/package.mjs keeps the main script's esbuild metafile; the CLI is the second entry, tokens.cjs.
     const meta = JSON.parse(readFileSync(SEA_META, "utf8")) as { inputs: Record<string, unknown> };
     const inputs = Object.keys(meta.inputs);
     expect(inputs.filter((p) => p.includes("node_modules/") || p.startsWith("src/cli/") || p.startsWith("src/commands/") || p.startsWith("src/hub/"))).toEqual([]);
@@ -123,7 +123,7 @@ describe.skipIf(!isLinuxX64)("the single executable", () => {
       const results = await Promise.all(Array.from({ length: 8 }, () => runHelperProcess(["get"], "https://not-stored.sea.test", env, [HELPER])));
       for (const r of results) expect(r).toEqual({ stdout: "credentials not found in native keychain\n", stderr: "", exitCode: 1, signal: null });
       const [dir] = readdirSync(join(cache, "hubpat"));
-      expect(readdirSync(join(cache, "hubpat", dir!)).sort()).toEqual(["keyring.node", "keyring.node.stamp"]); // no temp files left
+      expect(readdirSync(join(cache, "hubpat", dir!))).toEqual(["keyring.node"]); // no temp files left
       expect(readFileSync(join(cache, "hubpat", dir!, "keyring.node")).equals(readFileSync(BINDING))).toBe(true);
     });
 

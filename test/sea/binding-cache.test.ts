@@ -1,74 +1,117 @@
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BINDING_FILE, bindingCacheDirs, bindingDir, DamagedBindingError, extractBinding, userCacheDir } from "../../src/sea/binding-cache.js";
+import { BINDING_FILE, bindingCacheDirs, bindingDir, DamagedBindingError, loadCachedBinding, openCachedBinding, userCacheDir, type CacheOptions } from "../../src/sea/binding-cache.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const bytes = new Uint8Array(Buffer.from("\x7fELF pretend native module ".repeat(1000)));
 const fixture = () => {
   const cacheDir = mkdtempSync(join(tmpdir(), "hubpat-cache-"));
-  let hashed = 0;
-  const opts = { bytes, sha256: sha256(bytes), cacheDir, hash: (b: Uint8Array) => (hashed++, sha256(b)) };
-  return { cacheDir, opts, hashed: () => hashed, dir: bindingDir(cacheDir, opts.sha256) };
+  const hashed: number[] = [];
+  let embeddedReads = 0;
+  const opts: CacheOptions = {
+    embedded: () => (embeddedReads++, bytes),
+    sha256: sha256(bytes),
+    cacheDir,
+    hash: (b) => (hashed.push(b.length), sha256(b)),
+  };
+  return { cacheDir, opts, hashed, embeddedReads: () => embeddedReads, dir: bindingDir(cacheDir, opts.sha256) };
 };
 const mode = (path: string) => statSync(path).mode & 0o777;
+/** Opens, checks what was done, closes. */
+const extraction = (opts: CacheOptions) => {
+  const open = openCachedBinding(opts);
+  open.close();
+  return open.extraction;
+};
 
-describe("extractBinding", () => {
-  it("writes the binding once into a 0700 directory named by its hash, then trusts the stamp", () => {
-    const { opts, dir, cacheDir, hashed } = fixture();
-    const first = extractBinding(opts);
-    expect(first).toEqual({ path: join(dir, BINDING_FILE), extraction: "extracted" });
+describe("openCachedBinding", () => {
+  it("writes the binding once into a 0700 directory named by its hash, then hashes the file on every load", () => {
+    const { opts, dir, cacheDir, hashed, embeddedReads } = fixture();
+    const first = openCachedBinding(opts);
+    first.close();
+    expect(first).toMatchObject({ path: join(dir, BINDING_FILE), extraction: "extracted" });
     expect(dir).toBe(join(cacheDir, "hubpat", opts.sha256.slice(0, 16)));
     expect(readFileSync(first.path).equals(Buffer.from(bytes))).toBe(true);
     expect([mode(dir), mode(join(cacheDir, "hubpat")), mode(first.path)]).toEqual([0o700, 0o700, 0o600]);
-    expect(hashed()).toBe(1);
 
-    expect(extractBinding(opts).extraction).toBe("stamped");
-    expect(hashed()).toBe(1); // no hashing on an ordinary start
+    hashed.length = 0;
+    expect(extraction(opts)).toBe("verified");
+    expect(extraction(opts)).toBe("verified");
+    expect(hashed).toEqual([bytes.length, bytes.length]); // the cached file, each time
+    expect(embeddedReads()).toBe(1); // the embedded copy only when writing
   });
 
-  it("replaces a cached file that was changed, even with its size and times put back", () => {
+  it("hands Linux's loader the descriptor it verified, not the path someone could rename over", () => {
     const { opts } = fixture();
-    const { path } = extractBinding(opts);
+    const open = openCachedBinding({ ...opts, platform: "linux" });
+    try {
+      expect(open.loadPath).toMatch(/^\/proc\/self\/fd\/\d+$/);
+      if (process.platform === "linux") {
+        // What the descriptor names stays the verified file even after a swap of the path.
+        expect(readlinkSync(open.loadPath)).toBe(open.path);
+        writeFileSync(`${open.path}.evil`, "evil");
+        renameSync(`${open.path}.evil`, open.path);
+        expect(readFileSync(open.loadPath).equals(Buffer.from(bytes))).toBe(true);
+      }
+    } finally {
+      open.close();
+    }
+    const elsewhere = openCachedBinding({ ...opts, platform: "darwin" });
+    elsewhere.close();
+    expect(elsewhere.loadPath).toBe(elsewhere.path);
+  });
+
+  it("replaces a cached file whose bytes changed, even with its size and times put back", () => {
+    const { opts } = fixture();
+    const { path } = openCachedBinding(opts);
     const before = statSync(path);
     const tampered = Buffer.from(bytes);
     tampered[100] = tampered[100]! ^ 0xff;
     writeFileSync(path, tampered);
-    // utimes can restore mtime, but never ctime: the stamp still sees the write.
     utimesSync(path, before.atime, before.mtime);
-    expect(extractBinding(opts).extraction).toBe("replaced");
+    expect(extraction(opts)).toBe("replaced");
     expect(readFileSync(path).equals(Buffer.from(bytes))).toBe(true);
-    expect(extractBinding(opts).extraction).toBe("stamped");
+    expect(extraction(opts)).toBe("verified");
   });
 
-  it("compares the bytes when the stamp is missing, and keeps a file that is right", () => {
-    const { opts, dir, hashed } = fixture();
-    extractBinding(opts);
-    writeFileSync(join(dir, "keyring.node.stamp"), "something else");
-    expect(extractBinding(opts).extraction).toBe("compared");
-    expect(extractBinding(opts).extraction).toBe("stamped");
-    expect(hashed()).toBe(1);
-  });
-
-  it("extracts into a directory another process has just made, with neither file nor stamp yet", () => {
+  it("replaces a link planted in place of the file instead of following it", () => {
     const { opts, dir } = fixture();
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    expect(extractBinding(opts).extraction).toBe("extracted");
+    const planted = join(opts.cacheDir, "planted.node");
+    writeFileSync(planted, bytes); // even the right bytes: a link is never followed
+    symlinkSync(planted, join(dir, BINDING_FILE));
+    expect(extraction(opts)).toBe("replaced");
+    expect(statSync(join(dir, BINDING_FILE)).isFile()).toBe(true);
+  });
+
+  it("rewrites a file others may write, though its bytes are right", () => {
+    const { opts } = fixture();
+    const { path } = openCachedBinding(opts);
+    chmodSync(path, 0o666);
+    expect(extraction(opts)).toBe("replaced");
+    expect(mode(path)).toBe(0o600);
+  });
+
+  it("extracts into a directory another process has just made, with no file in it yet", () => {
+    const { opts, dir } = fixture();
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    expect(extraction(opts)).toBe("extracted");
   });
 
   it("refuses an executable whose embedded binding doesn't match the build's hash", () => {
     const { opts } = fixture();
-    expect(() => extractBinding({ ...opts, sha256: "0".repeat(64) })).toThrow(DamagedBindingError);
-    expect(() => extractBinding({ ...opts, sha256: "0".repeat(64) })).toThrow(/damaged .* download hubpat again/);
+    expect(() => openCachedBinding({ ...opts, sha256: "0".repeat(64) })).toThrow(DamagedBindingError);
+    expect(() => openCachedBinding({ ...opts, sha256: "0".repeat(64) })).toThrow(/damaged .* download hubpat again/);
   });
 
   it("makes a directory others could enter private again before trusting what is in it", () => {
     const { opts, dir } = fixture();
-    extractBinding(opts);
+    openCachedBinding(opts).close();
     chmodSync(dir, 0o777);
-    expect(extractBinding(opts).extraction).toBe("compared");
+    expect(extraction(opts)).toBe("replaced");
     expect(mode(dir)).toBe(0o700);
   });
 
@@ -77,7 +120,24 @@ describe("extractBinding", () => {
     mkdirSync(join(cacheDir, "elsewhere"), { mode: 0o700 });
     mkdirSync(join(cacheDir, "hubpat"), { mode: 0o700 });
     symlinkSync(join(cacheDir, "elsewhere"), dir);
-    expect(() => extractBinding(opts)).toThrow(/is not a directory/);
+    expect(() => openCachedBinding(opts)).toThrow(/is not a directory/);
+  });
+});
+
+describe("loadCachedBinding", () => {
+  it("loads what it verified, and falls back to the next cache root naming HUBPAT_CACHE_DIR when all fail", () => {
+    const { opts } = fixture();
+    const notADir = join(opts.cacheDir, "file");
+    writeFileSync(notADir, "");
+    const loaded: string[] = [];
+    const dlopen = (module: { exports: unknown }, path: string) => {
+      loaded.push(readFileSync(path, "latin1"));
+      module.exports = { loaded: true };
+    };
+    const ok = loadCachedBinding<{ loaded: boolean }>({ ...opts, cacheDirs: [notADir, opts.cacheDir], dlopen });
+    expect(ok).toEqual({ loaded: true });
+    expect(loaded).toEqual([Buffer.from(bytes).toString("latin1")]);
+    expect(() => loadCachedBinding({ ...opts, cacheDirs: [notADir], dlopen })).toThrow(`set HUBPAT_CACHE_DIR to a private directory where programs may run (${notADir}: ENOTDIR: not a directory, mkdir '${notADir}/hubpat')`);
   });
 });
 

@@ -1,8 +1,9 @@
-// The entry of the single executable (scripts/package.mjs): Node, both faces and the keyring binding in one
-// file. Only the helper's code is in this script; the CLI is a separate asset (src/sea/cli.ts).
+// The entry of the Node single executable (`scripts/package.mjs --runtime node`, kept to measure against the Bun
+// one): Node, both faces and the keyring binding in one file. Only the helper's code is in this script; the CLI
+// is a separate asset (src/sea/node/cli.ts).
 import { getAsset } from "node:sea";
-import { faceFromName, run, setHelpSource } from "../main.js";
-import { setBindingLoader } from "../store/binding.js";
+import { faceFromName, run, setHelpSource } from "../../main.js";
+import { setBindingLoader } from "../../store/binding.js";
 import { ASSETS, embeddedBinding } from "./embedded.js";
 
 setBindingLoader(async () => embeddedBinding());

@@ -4,7 +4,7 @@ import { getAsset } from "node:sea";
 import { constants, Script } from "node:vm";
 import { ASSETS, embeddedBinding } from "./embedded.js";
 
-type CliModule = typeof import("./tokens.js");
+type CliModule = typeof import("../tokens.js");
 
 /** Runs `hub-tokens` with argv from the embedded CLI; resolves the exit code. */
 export async function runTokens(argv: string[]): Promise<number> {
