@@ -69,9 +69,10 @@ async function packageBun(target, out, isHost) {
   const t = TARGETS[target];
   const work = join(root, "build", "sea", target);
   rmSync(work, { recursive: true, force: true });
-  rmSync(out, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   mkdirSync(out, { recursive: true });
+  // Only this target's files: dist/sea/ also holds the cross-built targets' directories.
+  for (const name of ["hubpat", "docker-credential-hubpat", "hub-tokens"]) rmSync(join(out, `${name}${t.exe}`), { force: true });
 
   // The binding for the target, as @napi-rs/keyring's own loader would pick it (glibc on Linux).
   const keyringPackage = KEYRING_PACKAGES[t.keyring];
@@ -109,7 +110,6 @@ async function packageBun(target, out, isHost) {
     `--target=${t.bun}`, `--compile-executable-path=${isHost ? hostBun() : join(npmPackage(t.oven), "bin", `bun${t.exe}`)}`,
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--no-compile-autoload-tsconfig", "--no-compile-autoload-package-json",
     "--asset", join(work, "keyring.node"), "--asset", join(work, "help.json"),
-    ...(t.exe ? ["--windows-title=hubpat", `--windows-version=${pkg.version}.0`, "--windows-description=hubpat: Docker Hub tokens in the OS keychain"] : []),
     main, tokens, "--outfile", hubpat,
   ];
   // Bun's own config files of the machine that builds must not reach the build either.
