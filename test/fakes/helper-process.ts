@@ -33,9 +33,9 @@ export function machineClock(): NodeJS.ProcessEnv {
  * A process still running after `boundMs` is killed and reported `hung: true`: the bound turns a hang into a failure,
  * it measures nothing.
  */
-export function runProcess(command: readonly string[], args: readonly string[], input: string | Uint8Array, env: NodeJS.ProcessEnv, boundMs = 60_000): Promise<ProcessResult> {
+export function runProcess(command: readonly string[], args: readonly string[], input: string | Uint8Array, env: NodeJS.ProcessEnv, boundMs = 60_000, cwd?: string): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, [...command.slice(1), ...args], { env: { ...machineClock(), ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command[0]!, [...command.slice(1), ...args], { env: { ...machineClock(), ...env }, stdio: ["pipe", "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
     let stdout = "";
     let stderr = "";
     let hung = false;
