@@ -10,6 +10,7 @@ import { goJSON, handle, MAX_INPUT_BYTES, NOT_FOUND, type HelperResult } from ".
 import { KeychainError, type KeychainProblem } from "../../src/store/errors.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import type { CredentialStore, StoredCredential } from "../../src/store/store.js";
+import { helperCommands } from "../fakes/binaries.js";
 import { duplicateAccounts, hubpat, keyringItems, STACK_TRACE } from "./processes.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS) > 0 ? Number(process.env.FUZZ_RUNS) : 300;
@@ -244,12 +245,12 @@ describe("handle, for any argv and any stdin", () => {
 const canRun = haveSecretService();
 if (!canRun && process.env.CI) throw new Error("CI must install gnome-keyring, dbus and libsecret-tools (see .ci/run)");
 
-describe.skipIf(!canRun)("the built helper process, on a real Secret Service", () => {
+describe.skipIf(!canRun).each(helperCommands())("the built helper process ($name), on a real Secret Service", (helper) => {
   let session: KeyringSession;
   beforeAll(async () => {
     session = await startKeyringSession("unlocked");
     for (const [i, key] of KEYS.entries()) {
-      const r = await hubpat(["store"], `${goJSON({ ServerURL: key, Username: i % 2 ? "<token>" : "mona", Secret: `seed-${i}` })}\n`, session.env);
+      const r = await hubpat(["store"], `${goJSON({ ServerURL: key, Username: i % 2 ? "<token>" : "mona", Secret: `seed-${i}` })}\n`, session.env, helper.command);
       expect(r).toMatchObject({ exitCode: 0, stdout: "", stderr: "" });
     }
   });
@@ -262,7 +263,7 @@ describe.skipIf(!canRun)("the built helper process, on a real Secret Service", (
       fc.assert(
         fc.asyncProperty(caseArb, async ([args, input]) => {
           const before = keyringItems(session.env);
-          const r = await hubpat(args, input, session.env);
+          const r = await hubpat(args, input, session.env, helper.command);
           outcomes.count(args, r);
           expect(r.hung ?? false).toBe(false);
           expect(r.signal).toBeNull();
@@ -284,6 +285,6 @@ describe.skipIf(!canRun)("the built helper process, on a real Secret Service", (
         params(SPAWN_RUNS),
       ),
     );
-    console.log(`built helper: ${outcomes}`);
+    console.log(`built helper (${helper.name}): ${outcomes}`);
   }, 1_800_000);
 });

@@ -29,9 +29,9 @@ export function runProcess(command: readonly string[], args: readonly string[], 
   return spawnProcess(command, args, input, childEnv(env), boundMs);
 }
 
-/** Runs the built hubpat helper with one invocation. */
-export function hubpat(args: readonly string[], input: string | Uint8Array, env: NodeJS.ProcessEnv): Promise<Exit> {
-  return runProcess(HUBPAT, args, input, env);
+/** Runs the built hubpat helper with one invocation: the npm bundle, or another build's argv (helperCommands). */
+export function hubpat(args: readonly string[], input: string | Uint8Array, env: NodeJS.ProcessEnv, command: readonly string[] = HUBPAT): Promise<Exit> {
+  return runProcess(command, args, input, env);
 }
 
 export interface KeyringItem {

@@ -1,8 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { haveSecretService, startKeyringSession, type KeyringSession } from "../../scripts/keyring-session.mjs";
 import { handle, MAX_INPUT_BYTES, NOT_FOUND, USAGE } from "../../src/helper/protocol.js";
 import { KeychainError } from "../../src/store/errors.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import type { CredentialStore } from "../../src/store/store.js";
+import { helperCommands } from "../fakes/binaries.js";
+import { ROOT, runProcess } from "../fakes/helper-process.js";
 import { failingStore } from "../fakes/stores.js";
 
 const HUB = "https://index.docker.io/v1/";
@@ -152,4 +158,59 @@ describe("invocation", () => {
     expect(await call(args, HUB, store)).toEqual({ stdout, stderr: "", exitCode });
     expect(store.entries.size).toBe(2);
   });
+});
+
+// The same table through the built helper, once per runtime (the npm bundle on Node, the Bun executable), on a
+// real private Secret Service: both must give Docker these exact bytes and exit codes.
+const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+/** [what, argv, stdin, stdout, exit code]; in order, since store and erase rows change what later rows see. */
+const PROCESS_TABLE: [string, string[], string, string, number][] = [
+  ["seed Docker Hub", ["store"], `{"ServerURL":"${HUB}","Username":"mona","Secret":"dckr_pat_abc"}`, "", 0],
+  ["seed an identity token", ["store"], '{"ServerURL":"127.0.0.1:5000","Username":"\\u003ctoken\\u003e","Secret":"id-token"}', "", 0],
+  ["get Docker Hub", ["get"], HUB, `{"ServerURL":"${HUB}","Username":"mona","Secret":"dckr_pat_abc"}\n`, 0],
+  ["get with a trailing newline", ["get"], `${HUB}\n`, `{"ServerURL":"${HUB}","Username":"mona","Secret":"dckr_pat_abc"}\n`, 0],
+  ["get an identity token", ["get"], "127.0.0.1:5000", '{"ServerURL":"127.0.0.1:5000","Username":"\\u003ctoken\\u003e","Secret":"id-token"}\n', 0],
+  ["get an unknown key", ["get"], "ghcr.io", `${NOT_FOUND}\n`, 1],
+  ["get another spelling", ["get"], "index.docker.io", `${NOT_FOUND}\n`, 1],
+  ["get an empty URL", ["get"], " \n", "no credentials server URL\n", 1],
+  ["store empty stdin", ["store"], "", 'store: no input: expected {"ServerURL":…,"Username":…,"Secret":…} on stdin\n', 1],
+  ["store not JSON", ["store"], "hello", 'store: input is not JSON: expected {"ServerURL":…,"Username":…,"Secret":…} on stdin\n', 1],
+  ["store a JSON array", ["store"], "[1]", 'store: input is not a JSON object: expected {"ServerURL":…,"Username":…,"Secret":…} on stdin\n', 1],
+  ["store without ServerURL", ["store"], '{"Username":"u","Secret":"s"}', "no credentials server URL\n", 1],
+  ["store without Username", ["store"], '{"ServerURL":"r.test","Secret":"s"}', "no credentials username\n", 1],
+  ["store a number for Secret", ["store"], '{"ServerURL":"r.test","Username":"u","Secret":5}', "store: Secret must be a JSON string\n", 1],
+  ["store a huge input", ["store"], `{"ServerURL":"r.test","Username":"u","Secret":"${"x".repeat(MAX_INPUT_BYTES)}"}`, "store: input is larger than 64 KiB: Docker sends a server URL or one JSON object\n", 1],
+  ["store unicode, field names in any case", ["store"], '{"serverurl":"r.test","USERNAME":"u","secret":"pässwörd ✓ \\u0026"}\n', "", 0],
+  ["get it back", ["get"], "r.test", '{"ServerURL":"r.test","Username":"u","Secret":"pässwörd ✓ \\u0026"}\n', 0],
+  ["overwrite with an empty secret", ["store"], '{"ServerURL":"r.test","Username":"u","Secret":""}', "", 0],
+  ["get the empty secret", ["get"], "r.test", '{"ServerURL":"r.test","Username":"u","Secret":""}\n', 0],
+  ["list, keys sorted as Go prints a map", ["list"], "unused", `{"127.0.0.1:5000":"\\u003ctoken\\u003e","${HUB}":"mona","r.test":"u"}\n`, 0],
+  ["erase", ["erase"], "r.test", "", 0],
+  ["erase a missing key", ["erase"], "https://127.0.0.1:5000", "", 0],
+  ["get the erased key", ["get"], "r.test", `${NOT_FOUND}\n`, 1],
+  ["version", ["version"], "", `docker-credential-hubpat (hubpat) v${VERSION}\n`, 0],
+  ["--version", ["--version"], "", `docker-credential-hubpat (hubpat) v${VERSION}\n`, 0],
+  ["--help", ["--help"], "", `${USAGE}\n`, 0],
+  ["no action", [], "", `${USAGE}\n`, 1],
+  ["an extra argument", ["get", "extra"], HUB, `${USAGE}\n`, 1],
+  ["an unknown action", ["frob"], "", "docker-credential-hubpat: unknown action: frob\n", 1],
+  ["list what is left", ["list"], "", `{"127.0.0.1:5000":"\\u003ctoken\\u003e","${HUB}":"mona"}\n`, 0],
+];
+
+describe.skipIf(!haveSecretService()).each(helperCommands())("the protocol table through the built helper ($name)", (helper) => {
+  let keyring: KeyringSession;
+  beforeAll(async () => {
+    keyring = await startKeyringSession("unlocked");
+  });
+  afterAll(async () => keyring?.close());
+
+  it("answers every row with these bytes on stdout, nothing on stderr, and this exit code", async () => {
+    const env = { ...keyring.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "hubpat-protocol-cache-")), HUBPAT_CONFIG_DIR: mkdtempSync(join(tmpdir(), "hubpat-protocol-config-")) };
+    const got: [string, string, string, number | null][] = [];
+    for (const [what, args, input] of PROCESS_TABLE) {
+      const r = await runProcess(helper.command, args, input, env);
+      got.push([what, r.stdout, r.stderr, r.exitCode]);
+    }
+    expect(got).toEqual(PROCESS_TABLE.map(([what, , , stdout, exitCode]) => [what, stdout, "", exitCode]));
+  }, 120_000);
 });
