@@ -1,13 +1,14 @@
 // Credential-helper start-up benchmark (run by `npm run bench`, after the build): Docker starts the helper once
 // per credential lookup, so its whole-process time is what a `docker pull` pays. Times, inside one private
 // unlocked Secret Service:
-//   - `get` (hit and miss), `store` and `erase` through the Node bundle (bin/…cjs on the pinned Node), the single
-//     executable (dist/sea, packaged here first) and Docker's Go helper docker-credential-secretservice;
-//   - `hub-tokens --help` from the bundle and the executable;
-//   - `node -e 0` on the same Node: the baseline every ratio is against. Goal (README): get ≤ 1.3 × node -e 0.
-// Cases run round-robin (one run of each, then again), so a busy machine slows them all alike; each `erase`
-// follows its own `store` of the same key, so it always erases something. Medians of RUNS runs after WARMUP.
-// Options: --runs N, --warmup N, --json FILE (every time, in ms), --no-package (use dist/sea as it is).
+//   - `get` (hit and miss), `store`, `erase` and `list` through the Bun executable (dist/sea, packaged here first),
+//     the former Node single executable (dist/node-sea, packaged here too: both runtimes in one run), the npm
+//     bundle (bin/…cjs on the pinned Node) and Docker's Go helper docker-credential-secretservice;
+//   - `node -e 0` on the same Node.
+// Ratios: against `node -e 0`, and against the Go helper's same action. Goals (README): get hit ≤ 1.0 × Go's hit,
+// get miss ≤ 1.2 × Go's miss. Cases run round-robin (one run of each, then again), so a busy machine slows them
+// all alike; each `erase` follows its own `store` of the same key, so it always erases something. Medians of RUNS
+// runs after WARMUP. Options: --runs N, --warmup N, --json FILE (every time, in ms), --no-package (use dist/ as is).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,18 +23,18 @@ const RUNS = Number(opt("--runs", 31));
 const WARMUP = Number(opt("--warmup", 3));
 const NODE = realpathSync(process.execPath);
 const BUNDLE = [NODE, join(root, "bin", "docker-credential-hubpat.cjs")];
-const BUNDLE_CLI = [NODE, join(root, "bin", "hub-tokens.cjs")];
-const SEA = join(root, "dist", "sea", "docker-credential-hubpat");
-const SEA_CLI = join(root, "dist", "sea", "hub-tokens");
+const EXE = join(root, "dist", "sea", "docker-credential-hubpat");
+const NODE_SEA = join(root, "dist", "node-sea", "docker-credential-hubpat");
 const GO = "docker-credential-secretservice";
 
 if (!haveSecretService()) {
   console.log("(no gnome-keyring or dbus-daemon here: the helper benchmark needs a private Secret Service)");
   process.exit(0);
 }
-if (!argv.includes("--no-package") || !existsSync(SEA)) {
-  const r = spawnSync(NODE, [join(root, "scripts", "package.mjs"), "--quiet"], { stdio: "inherit" });
-  if (r.status !== 0) throw new Error("npm run package failed");
+for (const [exe, extra] of [[EXE, []], [NODE_SEA, ["--runtime", "node"]]]) {
+  if (argv.includes("--no-package") && existsSync(exe)) continue;
+  const r = spawnSync(NODE, [join(root, "scripts", "package.mjs"), "--quiet", ...extra], { stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`node scripts/package.mjs ${extra.join(" ")} failed`);
 }
 const haveGo = spawnSync("sh", ["-c", `command -v ${GO}`]).status === 0;
 
@@ -44,19 +45,22 @@ const creds = (url) => JSON.stringify({ ServerURL: url, Username: "bench", Secre
 /** One row: a command, its stdin, and the exit code that means it worked (a miss exits 1 by the protocol). */
 const cases = [{ name: "node -e 0", cmd: [NODE, "-e", "0"], baseline: true }];
 const helpers = [
-  { label: "bundle", cmd: BUNDLE, key: "https://bundle.bench.test" },
-  { label: "executable", cmd: [SEA], key: "https://sea.bench.test" },
+  { label: "Bun executable", cmd: [EXE], key: "https://exe.bench.test" },
+  { label: "Node executable", cmd: [NODE_SEA], key: "https://node-sea.bench.test" },
+  { label: "npm bundle", cmd: BUNDLE, key: "https://bundle.bench.test" },
   ...(haveGo ? [{ label: "Go secretservice", cmd: [GO], key: "https://go.bench.test" }] : []),
 ];
+const GOALS = { "get hit": "≤ 1.0 × Go", "get miss": "≤ 1.2 × Go" };
 for (const h of helpers) {
   cases.push(
-    { name: `get hit (${h.label})`, cmd: [...h.cmd, "get"], input: HIT, goal: "≤ 1.3 ×" },
-    { name: `get miss (${h.label})`, cmd: [...h.cmd, "get"], input: MISS, status: 1 },
-    { name: `store (${h.label})`, cmd: [...h.cmd, "store"], input: creds(h.key) },
-    { name: `erase (${h.label})`, cmd: [...h.cmd, "erase"], input: h.key },
+    { action: "get hit", label: h.label, cmd: [...h.cmd, "get"], input: HIT },
+    { action: "get miss", label: h.label, cmd: [...h.cmd, "get"], input: MISS, status: 1 },
+    { action: "store", label: h.label, cmd: [...h.cmd, "store"], input: creds(h.key) },
+    { action: "erase", label: h.label, cmd: [...h.cmd, "erase"], input: h.key },
+    { action: "list", label: h.label, cmd: [...h.cmd, "list"], input: "" },
   );
 }
-cases.push({ name: "hub-tokens --help (bundle)", cmd: [...BUNDLE_CLI, "--help"] }, { name: "hub-tokens --help (executable)", cmd: [SEA_CLI, "--help"] });
+for (const c of cases) c.name ??= `${c.action} (${c.label})`;
 
 const keyring = await startKeyringSession("unlocked");
 const cache = mkdtempSync(join(tmpdir(), "hubpat-bench-cache-"));
@@ -75,7 +79,7 @@ try {
       const r = spawnSync(c.cmd[0], c.cmd.slice(1), { env, input: c.input ?? "", stdio: ["pipe", "pipe", "pipe"] });
       const ms = performance.now() - t;
       if (r.status !== (c.status ?? 0)) throw new Error(`${c.name}: exit ${r.status ?? r.signal}: ${r.stdout}${r.stderr}`);
-      if (c.name.startsWith("get hit") && !String(r.stdout).includes('"Secret"')) throw new Error(`${c.name}: no secret in ${r.stdout}`);
+      if (c.action === "get hit" && !String(r.stdout).includes('"Secret"')) throw new Error(`${c.name}: no secret in ${r.stdout}`);
       if (round >= WARMUP) times[i].push(ms);
     }
   }
@@ -85,15 +89,24 @@ try {
     return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
   const base = median(times[0]);
-  console.log(`${RUNS} runs each after ${WARMUP} warm-up rounds, round-robin; Node ${process.version}\n`);
-  console.log("| case | median ms | × node -e 0 | goal |\n|---|---:|---:|---|");
-  for (const [i, c] of cases.entries()) {
-    const m = median(times[i]);
-    console.log(`| ${c.name} | ${m.toFixed(1)} | ${(m / base).toFixed(2)} | ${c.goal && !c.name.includes("Go") ? c.goal : ""} |`);
+  const medians = new Map(cases.map((c, i) => [c.name, median(times[i])]));
+  console.log(`${RUNS} runs each after ${WARMUP} warm-up rounds, round-robin; Node ${process.version}, ${bunVersion()}\n`);
+  console.log("| case | median ms | × node -e 0 | × Go (same action) | goal |\n|---|---:|---:|---:|---|");
+  for (const c of cases) {
+    const m = medians.get(c.name);
+    const go = c.action && haveGo ? medians.get(`${c.action} (Go secretservice)`) : undefined;
+    const goal = c.label === "Bun executable" ? (GOALS[c.action] ?? "") : "";
+    console.log(`| ${c.name} | ${m.toFixed(1)} | ${(m / base).toFixed(2)} | ${go && c.label !== "Go secretservice" ? (m / go).toFixed(2) : ""} | ${goal} |`);
   }
   const json = opt("--json");
   if (json) writeFileSync(json, JSON.stringify(Object.fromEntries(cases.map((c, i) => [c.name, times[i]])), null, 1));
 } finally {
   await keyring.close();
   rmSync(cache, { recursive: true, force: true });
+}
+
+/** The pinned Bun the executable was built with. */
+function bunVersion() {
+  const v = spawnSync(join(root, "node_modules", "bun", "bin", "bun.exe"), ["--version"], { encoding: "utf8" });
+  return v.status === 0 ? `Bun ${v.stdout.trim()}` : "Bun (version unknown)";
 }
