@@ -101,7 +101,7 @@ describe.skipIf(!EXECUTABLE_HERE || !haveSecretService())("the Bun executable in
     const cwd = join(dir, "work");
     const home = join(dir, "home");
     for (const d of [cwd, home]) mkdirSync(d, { recursive: true });
-    const env = { ...keyring.env, HOME: home, XDG_CACHE_HOME: join(dir, "cache"), HUBPAT_CONFIG_DIR: join(dir, "config"), PATH: "/usr/bin:/bin" };
+    const env: NodeJS.ProcessEnv = { ...keyring.env, HOME: home, XDG_CACHE_HOME: join(dir, "cache"), HUBPAT_CONFIG_DIR: join(dir, "config"), PATH: "/usr/bin:/bin" };
     delete env.XDG_CONFIG_HOME;
 
     const clean = await runAll(cwd, env);
