@@ -9,7 +9,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["src/main.ts", "src/version.ts", "src/errors.ts", "src/helper/**/*.ts", "src/store/**/*.ts"],
+    files: ["src/main.ts", "src/version.ts", "src/errors.ts", "src/helper/**/*.ts", "src/store/**/*.ts", "src/sea/**/*.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
