@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Hub } from "../hub/types.js";
 import type { CheckableStore, CredentialStore, StoreKind, StoreProblem } from "../store/store.js";
 import type { Config } from "./config.js";
+import type { OutputFormat } from "./format.js";
 import { IOStreams } from "./io.js";
 import type { Prompter } from "./prompter.js";
 import { loggedInHub, SESSION_SERVICE, type Session } from "./session.js";
@@ -71,18 +72,22 @@ export interface GlobalOptions {
   debug: boolean;
   /** `--insecure-storage` (true) or `--no-insecure-storage` (false); undefined when neither was given. */
   insecureStorage?: boolean;
+  /** The command's `--format` (or `--json`), when given. */
+  format?: OutputFormat;
 }
 
 /** The process the CLI runs in: streams and environment, passed in so nothing here reads globals. */
 export interface ProcessLike {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: Record<string, string | undefined>;
 }
 
 /** The IOStreams of a real process with the global flags applied. */
-export function processIO(proc: ProcessLike, globals: Pick<GlobalOptions, "quiet" | "color" | "debug">): IOStreams {
+export function processIO(proc: ProcessLike, globals: Pick<GlobalOptions, "quiet" | "color" | "debug" | "format">): IOStreams {
+  // COLUMNS wins, as for ls and gh: tests and `COLUMNS=200 hub-tokens list` pick a width.
+  const columns = Number(proc.env.COLUMNS) > 0 ? Number(proc.env.COLUMNS) : proc.stdout.columns;
   return new IOStreams({
     in: proc.stdin,
     out: proc.stdout,
@@ -94,6 +99,8 @@ export function processIO(proc: ProcessLike, globals: Pick<GlobalOptions, "quiet
     noColor: !globals.color,
     quiet: globals.quiet,
     debug: globals.debug,
+    ...(globals.format ? { format: globals.format } : {}),
+    ...(columns ? { width: columns } : {}),
   });
 }
 

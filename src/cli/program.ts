@@ -23,6 +23,7 @@ import { STORE_KINDS, type StoreKind } from "../store/store.js";
 import { VERSION } from "../version.js";
 import { checkHubUrl } from "../hub/url.js";
 import { DEFAULT_HUB_URL, type Deps, type GlobalOptions } from "./deps.js";
+import { AUDIT_FIELDS, CREATED_FIELDS, DOCTOR_FIELDS, FORMAT_HELP, ORG_TOKEN_FIELDS, parseFormat, ROTATE_FIELDS, STATUS_FIELDS, TOKEN_FIELDS, type OutputFormat } from "./format.js";
 
 /** What the program needs from its surroundings. */
 export interface ProgramContext {
@@ -51,7 +52,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .description("Manage Docker Hub personal access tokens; Docker's copy stays in the OS keychain")
     .version(VERSION, "-v, --version", "print the version")
     .option("--hub-url <url>", `Docker Hub base URL (env HUBPAT_HUB_URL; default ${DEFAULT_HUB_URL})`)
-    .option("-q, --quiet", "print no success or progress lines")
+    .option("--quiet", "print no success or progress lines")
     .option("--no-color", "no colour (also NO_COLOR=1)")
     .option("--debug", "print debug lines on stderr, secrets redacted")
     .option("--insecure-storage", "keep secrets in a plain 0600 file instead of the OS keychain, from now on (also HUBPAT_INSECURE_STORAGE=1)")
@@ -73,14 +74,26 @@ export function createProgram(ctx: ProgramContext): Command {
     });
 
   const globals = (cmd: Command): GlobalOptions => {
-    const o = cmd.optsWithGlobals<{ hubUrl?: string; quiet?: boolean; color?: boolean; debug?: boolean; insecureStorage?: boolean }>();
+    const o = cmd.optsWithGlobals<{ hubUrl?: string; color?: boolean; debug?: boolean; insecureStorage?: boolean }>();
     return {
       hubUrl: parseHubUrl(o.hubUrl ?? ctx.env.HUBPAT_HUB_URL ?? DEFAULT_HUB_URL),
-      quiet: o.quiet === true,
+      // The program's own --quiet: `list --quiet` is list's (IDs only), as `docker ps -q` is.
+      quiet: program.opts<{ quiet?: boolean }>().quiet === true && !commandsQuiet(cmd),
       color: o.color !== false,
       debug: o.debug === true,
       ...(o.insecureStorage !== undefined ? { insecureStorage: o.insecureStorage } : {}),
     };
+  };
+
+  /**
+   * Whether `--quiet` was given after a command that has its own (`list --quiet`: IDs only). Commander gives a
+   * flag both the program and the command know to the program wherever it stands, so argv decides.
+   */
+  const commandsQuiet = (cmd: Command): boolean => {
+    if (!cmd.options.some((o) => o.long === "--quiet")) return false;
+    const argv = (program as unknown as { rawArgs: string[] }).rawArgs;
+    const at = argv.findIndex((a) => a === cmd.name() || cmd.aliases().includes(a));
+    return at >= 0 && argv.slice(at + 1).includes("--quiet");
   };
 
   /** Runs `step` for `cmd`: a usage error it raises without a hint of its own names the command's help page. */
@@ -98,14 +111,28 @@ export function createProgram(ctx: ProgramContext): Command {
    * command's module. A usage error from the flags or the command names the command's help; one from the global
    * flags does not (they are on `hub-tokens --help`).
    */
-  const dispatch = async <O>(cmd: Command, options: () => O, run: (options: O, deps: Deps) => Promise<void>) => {
+  const dispatch = async <O>(cmd: Command, options: () => O, run: (options: O, deps: Deps) => Promise<void>, fields?: readonly string[]) => {
     const o = await forCommand(cmd, options);
-    const g = globals(cmd);
+    const format = fields === undefined ? undefined : await forCommand(cmd, () => formatOf(cmd, fields));
+    const g: GlobalOptions = { ...globals(cmd), ...(format ? { format } : {}) };
     if (ctx.runF) return ctx.runF(cmd.name(), o, g);
     await forCommand(cmd, async () => run(o, await ctx.makeDeps(g)));
   };
-  const json = new Option("--json", "print JSON");
+  const json = new Option("--json", "print JSON (the same as --format json)");
+  const format = () => new Option("--format <format>", FORMAT_HELP);
   const bool = (v: unknown) => v === true;
+  /** Whether the command prints its JSON: `--json`, `--format json`, or a template (rendered over that JSON). */
+  const wantsJson = (f: { json?: boolean; format?: string }) => f.json === true || (f.format !== undefined && (f.format.trim() === "json" || f.format.includes("{{")));
+  /** `--format` (or `--json`), checked against the fields the command's JSON has. */
+  const formatOf = (cmd: Command, fields: readonly string[]): OutputFormat | undefined => {
+    const f = cmd.opts<{ json?: boolean; format?: string }>();
+    if (f.format === undefined) return undefined; // --json alone: the command prints JSON, nothing to render
+    const parsed = parseFormat(f.format, fields);
+    if (f.json && parsed.kind !== "json") throw new UsageError(`--json and --format ${f.format} ask for two formats: give one`);
+    return parsed;
+  };
+  /** A whole-number option's default, shown as a value in help (`(default: 14)`, not `(default: "14")`). */
+  const daysOption = (flags: string, description: string, fallback: string) => new Option(flags, description).default(fallback, fallback);
   /** `--org NAME`: the command works on that organization's access tokens instead of your personal ones. */
   const org = () => new Option("--org <name>", "an organization's access tokens instead of your personal ones (owners only)");
   const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -144,10 +171,11 @@ export function createProgram(ctx: ProgramContext): Command {
     .command("status")
     .description("show who is logged in, until when, where secrets are kept, and whether Docker uses hubpat")
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples(["hub-tokens status", "hub-tokens status --json | jq .loggedIn   # exit 4 when not logged in"]))
-    .action(async (flags: { json?: boolean }, cmd: Command) => {
-      const o = (): StatusOptions => ({ json: bool(flags.json) });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/status.js")).runStatus(opts, deps));
+    .action(async (flags: { json?: boolean; format?: string }, cmd: Command) => {
+      const o = (): StatusOptions => ({ json: wantsJson(flags) });
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/status.js")).runStatus(opts, deps), STATUS_FIELDS);
     });
 
   program
@@ -161,12 +189,13 @@ export function createProgram(ctx: ProgramContext): Command {
     .option("--resource <resource>", "with --org, repeatable: repo:NAMESPACE/REPO:SCOPES or org:NAME:SCOPES (repo:acme/app:repo-pull,repo-push)", collect)
     .option("--description <text>", "with --org: a longer description")
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples([
       "hub-tokens create --label ci-runner --scope Read-only --expires 90d",
       "hub-tokens create --label laptop --scope repo:write --expires 1y --docker-login",
       "hub-tokens create --org acme --label deploy --resource repo:acme/app:repo-pull,repo-push --expires 90d",
     ]))
-    .action(async (flags: { label?: string; scope?: string; expires?: string; dockerLogin?: boolean; org?: string; resource?: string[]; description?: string; json?: boolean }, cmd: Command) => {
+    .action(async (flags: { label?: string; scope?: string; expires?: string; dockerLogin?: boolean; org?: string; resource?: string[]; description?: string; json?: boolean; format?: string }, cmd: Command) => {
       const orgName = flags.org;
       if (orgName !== undefined) {
         const oo = (): OrgCreateOptions => {
@@ -177,10 +206,10 @@ export function createProgram(ctx: ProgramContext): Command {
             ...(flags.description !== undefined ? { description: flags.description } : {}),
             resources: flags.resource ?? [],
             ...(flags.expires !== undefined ? { expires: flags.expires } : {}),
-            json: bool(flags.json),
+            json: wantsJson(flags),
           };
         };
-        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgCreate(opts, deps));
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgCreate(opts, deps), [...ORG_TOKEN_FIELDS, "secret"]);
       }
       const o = (): CreateOptions => {
         refuse({ "--resource": flags.resource, "--description": flags.description }, "is for organization tokens: add --org NAME");
@@ -189,10 +218,10 @@ export function createProgram(ctx: ProgramContext): Command {
           ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
           ...(flags.expires !== undefined ? { expires: flags.expires } : {}),
           dockerLogin: bool(flags.dockerLogin),
-          json: bool(flags.json),
+          json: wantsJson(flags),
         };
       };
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/create.js")).runCreate(opts, deps));
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/create.js")).runCreate(opts, deps), CREATED_FIELDS);
     });
 
   program
@@ -201,17 +230,27 @@ export function createProgram(ctx: ProgramContext): Command {
     .description("list your tokens; the one this machine's Docker holds is marked")
     .addOption(new Option("--active", "only active tokens").conflicts("inactive"))
     .option("--inactive", "only inactive and expired tokens")
+    .option("-q, --quiet", "print only the full IDs, one a line (as docker ps -q)")
     .addOption(org())
     .addOption(json)
-    .addHelpText("after", examples(["hub-tokens list", "hub-tokens ls --inactive", "hub-tokens list --json | jq -r '.[].label'", "hub-tokens list --org acme"]))
-    .action(async (flags: { active?: boolean; inactive?: boolean; org?: string; json?: boolean }, cmd: Command) => {
+    .addOption(format())
+    .addHelpText("after", examples([
+      "hub-tokens list",
+      "hub-tokens ls --inactive",
+      "hub-tokens list -q --inactive | xargs hub-tokens delete --yes",
+      "hub-tokens list --format '{{.ID}}\\t{{.Label}}\\t{{.LastUsedAt}}'",
+      "hub-tokens list --json | jq -r '.[].label'",
+      "hub-tokens list --org acme",
+    ]))
+    .action(async (flags: { active?: boolean; inactive?: boolean; quiet?: boolean; org?: string; json?: boolean; format?: string }, cmd: Command) => {
       const orgName = flags.org;
+      if ((flags.quiet || commandsQuiet(cmd)) && (flags.json || flags.format !== undefined)) throw new UsageError("--quiet prints IDs only: leave out --json and --format", { hint: "see: hub-tokens list --help" });
       if (orgName !== undefined) {
-        const oo = (): OrgListOptions => ({ org: orgName, active: bool(flags.active), inactive: bool(flags.inactive), json: bool(flags.json) });
-        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgList(opts, deps));
+        const oo = (): OrgListOptions => ({ org: orgName, active: bool(flags.active), inactive: bool(flags.inactive), quiet: bool(flags.quiet) || commandsQuiet(cmd), json: wantsJson(flags) });
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgList(opts, deps), ORG_TOKEN_FIELDS);
       }
-      const o = (): ListOptions => ({ active: bool(flags.active), inactive: bool(flags.inactive), json: bool(flags.json) });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/list.js")).runList(opts, deps));
+      const o = (): ListOptions => ({ active: bool(flags.active), inactive: bool(flags.inactive), quiet: bool(flags.quiet) || commandsQuiet(cmd), json: wantsJson(flags) });
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/list.js")).runList(opts, deps), TOKEN_FIELDS);
     });
 
   program
@@ -220,15 +259,16 @@ export function createProgram(ctx: ProgramContext): Command {
     .argument("<token...>", "tokens to show")
     .addOption(org())
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples(["hub-tokens inspect ci-runner", "hub-tokens inspect 0d8f2a1c --json", "hub-tokens inspect --org acme deploy"]))
-    .action(async (tokens: string[], flags: { org?: string; json?: boolean }, cmd: Command) => {
+    .action(async (tokens: string[], flags: { org?: string; json?: boolean; format?: string }, cmd: Command) => {
       const orgName = flags.org;
       if (orgName !== undefined) {
-        const oo = (): OrgTokensOptions => ({ org: orgName, tokens, json: bool(flags.json) });
-        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgInspect(opts, deps));
+        const oo = (): OrgTokensOptions => ({ org: orgName, tokens, json: wantsJson(flags) });
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgInspect(opts, deps), ORG_TOKEN_FIELDS);
       }
-      const o = (): InspectOptions => ({ tokens, json: bool(flags.json) });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/inspect.js")).runInspect(opts, deps));
+      const o = (): InspectOptions => ({ tokens, json: wantsJson(flags) });
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/inspect.js")).runInspect(opts, deps), TOKEN_FIELDS);
     });
 
   program
@@ -237,10 +277,11 @@ export function createProgram(ctx: ProgramContext): Command {
     .argument("<token>", "uuid, unique uuid prefix or exact label")
     .argument("<new-label>", "the new label")
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples(["hub-tokens rename ci-runner ci-runner-old"]))
-    .action(async (token: string, label: string, flags: { json?: boolean }, cmd: Command) => {
-      const o = (): RenameOptions => ({ token, label, json: bool(flags.json) });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/rename.js")).runRename(opts, deps));
+    .action(async (token: string, label: string, flags: { json?: boolean; format?: string }, cmd: Command) => {
+      const o = (): RenameOptions => ({ token, label, json: wantsJson(flags) });
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/rename.js")).runRename(opts, deps), TOKEN_FIELDS);
     });
 
   program
@@ -249,15 +290,16 @@ export function createProgram(ctx: ProgramContext): Command {
     .argument("<token...>", "uuid, unique uuid prefix or exact label")
     .addOption(org())
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples(["hub-tokens activate ci-runner", "hub-tokens activate --org acme deploy"]))
-    .action(async (tokens: string[], flags: { org?: string; json?: boolean }, cmd: Command) => {
+    .action(async (tokens: string[], flags: { org?: string; json?: boolean; format?: string }, cmd: Command) => {
       const orgName = flags.org;
       if (orgName !== undefined) {
-        const oo = (): OrgTokensOptions => ({ org: orgName, tokens, json: bool(flags.json) });
-        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgSetActive(opts, deps, true));
+        const oo = (): OrgTokensOptions => ({ org: orgName, tokens, json: wantsJson(flags) });
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgSetActive(opts, deps, true), ORG_TOKEN_FIELDS);
       }
-      const o = (): ActivateOptions => ({ tokens, json: bool(flags.json) });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/activate.js")).runActivate(opts, deps));
+      const o = (): ActivateOptions => ({ tokens, json: wantsJson(flags) });
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/activate.js")).runActivate(opts, deps), TOKEN_FIELDS);
     });
 
   program
@@ -266,15 +308,16 @@ export function createProgram(ctx: ProgramContext): Command {
     .argument("<token...>", "uuid, unique uuid prefix or exact label")
     .addOption(org())
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples(["hub-tokens deactivate ci-runner 0d8f2a1c", "hub-tokens deactivate --org acme deploy"]))
-    .action(async (tokens: string[], flags: { org?: string; json?: boolean }, cmd: Command) => {
+    .action(async (tokens: string[], flags: { org?: string; json?: boolean; format?: string }, cmd: Command) => {
       const orgName = flags.org;
       if (orgName !== undefined) {
-        const oo = (): OrgTokensOptions => ({ org: orgName, tokens, json: bool(flags.json) });
-        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgSetActive(opts, deps, false));
+        const oo = (): OrgTokensOptions => ({ org: orgName, tokens, json: wantsJson(flags) });
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgSetActive(opts, deps, false), ORG_TOKEN_FIELDS);
       }
-      const o = (): DeactivateOptions => ({ tokens, json: bool(flags.json) });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/deactivate.js")).runDeactivate(opts, deps));
+      const o = (): DeactivateOptions => ({ tokens, json: wantsJson(flags) });
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/deactivate.js")).runDeactivate(opts, deps), TOKEN_FIELDS);
     });
 
   program
@@ -288,15 +331,16 @@ export function createProgram(ctx: ProgramContext): Command {
     .option("--dry-run", "show what would be deleted, delete nothing")
     .addOption(org())
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples(["hub-tokens delete ci-runner", "hub-tokens rm --inactive --expired --dry-run", "hub-tokens revoke 0d8f2a1c --yes", "hub-tokens delete --org acme deploy --yes"]))
-    .action(async (tokens: string[], flags: { inactive?: boolean; expired?: boolean; yes?: boolean; dryRun?: boolean; org?: string; json?: boolean }, cmd: Command) => {
+    .action(async (tokens: string[], flags: { inactive?: boolean; expired?: boolean; yes?: boolean; dryRun?: boolean; org?: string; json?: boolean; format?: string }, cmd: Command) => {
       const orgName = flags.org;
       if (orgName !== undefined) {
-        const oo = (): OrgDeleteOptions => ({ org: orgName, tokens, inactive: bool(flags.inactive), expired: bool(flags.expired), yes: bool(flags.yes), dryRun: bool(flags.dryRun), json: bool(flags.json) });
-        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgDelete(opts, deps));
+        const oo = (): OrgDeleteOptions => ({ org: orgName, tokens, inactive: bool(flags.inactive), expired: bool(flags.expired), yes: bool(flags.yes), dryRun: bool(flags.dryRun), json: wantsJson(flags) });
+        return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgDelete(opts, deps), ORG_TOKEN_FIELDS);
       }
-      const o = (): DeleteOptions => ({ tokens, inactive: bool(flags.inactive), expired: bool(flags.expired), yes: bool(flags.yes), dryRun: bool(flags.dryRun), json: bool(flags.json) });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/delete.js")).runDelete(opts, deps));
+      const o = (): DeleteOptions => ({ tokens, inactive: bool(flags.inactive), expired: bool(flags.expired), yes: bool(flags.yes), dryRun: bool(flags.dryRun), json: wantsJson(flags) });
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/delete.js")).runDelete(opts, deps), TOKEN_FIELDS);
     });
 
   program
@@ -324,12 +368,13 @@ export function createProgram(ctx: ProgramContext): Command {
   program
     .command("doctor")
     .description("check everything Docker needs from hubpat, one line each, with the fix for what is wrong")
-    .option("--expiring-days <n>", "flag tokens expiring within this many days", "14")
+    .addOption(daysOption("--expiring-days <n>", "flag tokens expiring within this many days", "14"))
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples(["hub-tokens doctor", "hub-tokens doctor --json | jq '.checks[] | select(.status == \"fail\")'"]))
-    .action(async (flags: { expiringDays: string; json?: boolean }, cmd: Command) => {
-      const o = (): DoctorOptions => ({ expiringDays: days(flags.expiringDays, "--expiring-days"), json: bool(flags.json) });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/doctor.js")).runDoctor(opts, deps));
+    .action(async (flags: { expiringDays: string; json?: boolean; format?: string }, cmd: Command) => {
+      const o = (): DoctorOptions => ({ expiringDays: days(flags.expiringDays, "--expiring-days"), json: wantsJson(flags) });
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/doctor.js")).runDoctor(opts, deps), DOCTOR_FIELDS);
     });
 
   program
@@ -339,42 +384,45 @@ export function createProgram(ctx: ProgramContext): Command {
     .option("--expires <when>", "30d, 60d, 90d, 1y, never, or a date (default: the old token's lifetime again)")
     .option("--delete", "delete the old token instead of deactivating it")
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples(["hub-tokens rotate", "hub-tokens rotate ci-runner --delete", "hub-tokens rotate --expires 90d"]))
-    .action(async (token: string | undefined, flags: { expires?: string; delete?: boolean; json?: boolean }, cmd: Command) => {
-      const o = (): RotateOptions => ({ ...(token !== undefined ? { token } : {}), ...(flags.expires !== undefined ? { expires: flags.expires } : {}), delete: bool(flags.delete), json: bool(flags.json) });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/rotate.js")).runRotate(opts, deps));
+    .action(async (token: string | undefined, flags: { expires?: string; delete?: boolean; json?: boolean; format?: string }, cmd: Command) => {
+      const o = (): RotateOptions => ({ ...(token !== undefined ? { token } : {}), ...(flags.expires !== undefined ? { expires: flags.expires } : {}), delete: bool(flags.delete), json: wantsJson(flags) });
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/rotate.js")).runRotate(opts, deps), ROTATE_FIELDS);
     });
 
   program
     .command("audit")
     .description("flag tokens never used, unused, expiring, expired, inactive or with the broadest scope")
-    .option("--unused-days <n>", "flag tokens not used for this many days", "90")
-    .option("--expiring-days <n>", "flag tokens expiring within this many days", "14")
+    .addOption(daysOption("--unused-days <n>", "flag tokens not used for this many days", "90"))
+    .addOption(daysOption("--expiring-days <n>", "flag tokens expiring within this many days", "14"))
     .addOption(org())
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples(["hub-tokens audit", "hub-tokens audit --unused-days 30 --json | jq -r '.[] | select(.flags | index(\"broad-scope\")) | .label'", "hub-tokens audit --org acme"]))
-    .action(async (flags: { unusedDays: string; expiringDays: string; org?: string; json?: boolean }, cmd: Command) => {
+    .action(async (flags: { unusedDays: string; expiringDays: string; org?: string; json?: boolean; format?: string }, cmd: Command) => {
       const o = (): AuditOptions => ({
         ...(flags.org !== undefined ? { org: flags.org } : {}),
         unusedDays: days(flags.unusedDays, "--unused-days"),
         expiringDays: days(flags.expiringDays, "--expiring-days"),
-        json: bool(flags.json),
+        json: wantsJson(flags),
       });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/audit.js")).runAudit(opts, deps));
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/audit.js")).runAudit(opts, deps), AUDIT_FIELDS);
     });
 
   program
     .command("prune")
     .description("delete what audit flags: by default tokens unused, expired or inactive (never Docker's own; asks first on a terminal)")
-    .option("--select <findings>", "comma-separated: never-used, unused, expiring, expired, inactive, broad-scope", "unused,expired,inactive")
-    .option("--unused-days <n>", "unused means not used for this many days", "90")
-    .option("--expiring-days <n>", "expiring means within this many days", "14")
+    .addOption(new Option("--select <findings>", "comma-separated: never-used, unused, expiring, expired, inactive, broad-scope").default("unused,expired,inactive", "unused,expired,inactive"))
+    .addOption(daysOption("--unused-days <n>", "unused means not used for this many days", "90"))
+    .addOption(daysOption("--expiring-days <n>", "expiring means within this many days", "14"))
     .option("-y, --yes", "do not ask")
     .option("--dry-run", "show what would be deleted, delete nothing")
     .addOption(org())
     .addOption(json)
+    .addOption(format())
     .addHelpText("after", examples(["hub-tokens prune --dry-run", "hub-tokens prune --select expired,inactive --yes", "hub-tokens prune --unused-days 30", "hub-tokens prune --org acme --select expired --yes"]))
-    .action(async (flags: { select: string; unusedDays: string; expiringDays: string; yes?: boolean; dryRun?: boolean; org?: string; json?: boolean }, cmd: Command) => {
+    .action(async (flags: { select: string; unusedDays: string; expiringDays: string; yes?: boolean; dryRun?: boolean; org?: string; json?: boolean; format?: string }, cmd: Command) => {
       const { parseFlags } = await import("../commands/prune.js");
       const o = (): PruneOptions => ({
         ...(flags.org !== undefined ? { org: flags.org } : {}),
@@ -383,9 +431,9 @@ export function createProgram(ctx: ProgramContext): Command {
         select: parseFlags(flags.select),
         yes: bool(flags.yes),
         dryRun: bool(flags.dryRun),
-        json: bool(flags.json),
+        json: wantsJson(flags),
       });
-      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/prune.js")).runPrune(opts, deps));
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/prune.js")).runPrune(opts, deps), AUDIT_FIELDS);
     });
 
   program

@@ -97,11 +97,11 @@ async function auditOf<T extends KindToken>(kind: TokenKind<T>, opts: AuditOptio
   const c = io.color;
   const columns: Column<Finding<T>>[] = [
     { header: "ID", tty: (f) => f.token.id.slice(0, 8), plain: (f) => f.token.id },
-    { header: "LABEL", tty: (f) => (held?.tokenId === f.token.id ? `${f.token.label} ${c.cyan("[docker]")}` : f.token.label), plain: (f) => f.token.label },
-    { header: kind.org === undefined ? "SCOPE" : "RESOURCES", tty: (f) => kind.access(f.token), plain: (f) => kind.accessPlain(f.token) },
+    { header: "LABEL", tty: (f) => f.token.label, suffix: (f) => (held?.tokenId === f.token.id ? ` ${c.cyan("[docker]")}` : ""), plain: (f) => f.token.label, truncate: true },
+    { header: kind.org === undefined ? "SCOPE" : "RESOURCES", tty: (f) => kind.access(f.token), plain: (f) => kind.accessPlain(f.token), drop: 2 },
     { header: "STATUS", tty: (f) => colorStatus(io, tokenStatus(f.token, now)), plain: (f) => tokenStatus(f.token, now) },
-    { header: "LAST USED", tty: (f) => (f.token.lastUsedAt ? relativeTime(f.token.lastUsedAt, now) : c.dim("never")), plain: (f) => (f.token.lastUsedAt ? isoTime(f.token.lastUsedAt) : "") },
-    { header: "FINDINGS", tty: (f) => f.flags.map((flag) => describeFlag(flag, f.token, now)).join(", "), plain: (f) => f.flags.join(",") },
+    { header: "LAST USED", tty: (f) => (f.token.lastUsedAt ? relativeTime(f.token.lastUsedAt, now) : c.dim("never")), plain: (f) => (f.token.lastUsedAt ? isoTime(f.token.lastUsedAt) : ""), drop: 1 },
+    { header: "FINDINGS", tty: (f) => f.flags.map((flag) => describeFlag(flag, f.token, now)).join(", "), plain: (f) => f.flags.join(","), truncate: true },
   ];
   io.table(findings, columns);
   if (io.isStdoutTTY) {

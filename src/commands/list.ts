@@ -8,6 +8,8 @@ import { colorStatus, dockerHeld, scopeWording, tokenJson, tokenStatus } from ".
 export interface ListOptions {
   active: boolean;
   inactive: boolean;
+  /** `-q`: the full IDs only, one a line. */
+  quiet?: boolean;
   json: boolean;
 }
 
@@ -22,6 +24,10 @@ export async function runList(opts: ListOptions, deps: Pick<Deps, "io" | "hub" |
   const held = await dockerHeld(deps.store, io);
   const tokens = list.tokens.filter((t) => (opts.active ? tokenStatus(t, now) === "active" : opts.inactive ? tokenStatus(t, now) !== "active" : true));
 
+  if (opts.quiet) {
+    for (const t of tokens) io.print(t.id);
+    return;
+  }
   if (opts.json) return io.json(tokens.map((t) => tokenJson(t, now, held)));
   if (tokens.length === 0) {
     io.info(opts.active ? "No active tokens" : opts.inactive ? "No inactive or expired tokens" : "No tokens: create one with hub-tokens create");
@@ -31,18 +37,27 @@ export async function runList(opts: ListOptions, deps: Pick<Deps, "io" | "hub" |
   const when = (d: Date | undefined, none: string) => (d ? relativeTime(d, now) : none);
   const columns: Column<Token>[] = [
     { header: "ID", tty: (t) => t.id.slice(0, 8), plain: (t) => t.id },
-    { header: "LABEL", tty: (t) => (held?.tokenId === t.id ? `${t.label} ${c.cyan("[docker]")}` : t.label), plain: (t) => t.label },
-    { header: "SCOPE", tty: (t) => scopeWording(t), plain: (t) => t.scopes.join(",") },
+    { header: "LABEL", tty: (t) => t.label, suffix: (t) => (held?.tokenId === t.id ? ` ${c.cyan("[docker]")}` : ""), plain: (t) => t.label, truncate: true },
+    { header: "SCOPE", tty: (t) => scopeWording(t), plain: (t) => t.scopes.join(","), drop: 3 },
     { header: "STATUS", tty: (t) => colorStatus(io, tokenStatus(t, now)), plain: (t) => tokenStatus(t, now) },
-    { header: "CREATED", tty: (t) => relativeTime(t.createdAt, now), plain: (t) => isoTime(t.createdAt) },
-    { header: "LAST USED", tty: (t) => when(t.lastUsedAt, c.dim("never")), plain: (t) => (t.lastUsedAt ? isoTime(t.lastUsedAt) : "") },
-    { header: "EXPIRES", tty: (t) => when(t.expiresAt, c.dim("never")), plain: (t) => (t.expiresAt ? isoTime(t.expiresAt) : "") },
-    { header: "DOCKER", tty: () => "", plain: (t) => (held?.tokenId === t.id ? "docker" : "") },
+    { header: "CREATED", tty: (t) => relativeTime(t.createdAt, now), plain: (t) => isoTime(t.createdAt), drop: 4 },
+    { header: "LAST USED", tty: (t) => when(t.lastUsedAt, c.dim("never")), plain: (t) => (t.lastUsedAt ? isoTime(t.lastUsedAt) : ""), drop: 2 },
+    { header: "EXPIRES", tty: (t) => when(t.expiresAt, c.dim("never")), plain: (t) => (t.expiresAt ? isoTime(t.expiresAt) : ""), drop: 1 },
+    { header: "DOCKER", tty: () => "", plain: (t) => (held?.tokenId === t.id ? "docker" : ""), plainOnly: true },
   ];
-  io.table(tokens, io.isStdoutTTY ? columns.slice(0, -1) : columns);
-  if (io.isStdoutTTY) {
-    // The Hub toolbar's figures: every token of the account, whatever the filter.
+  const { dropped } = io.table(tokens, columns);
+  if (!io.isTsv) {
     io.print("");
-    io.print(`${list.total} ${list.total === 1 ? "token" : "tokens"}: ${list.activeCount} active, ${list.total - list.activeCount} inactive`);
+    for (const line of listFooter(tokens.length, list, opts.active ? "active" : opts.inactive ? "inactive or expired" : undefined, dropped)) io.print(line);
   }
+}
+
+/**
+ * The lines under the table: what is shown, with the Hub toolbar's figures for the whole account
+ * ("2 of 4 tokens (inactive or expired); 3 active, 1 inactive"), then the columns the terminal had no room for.
+ */
+export function listFooter(shown: number, all: { total: number; activeCount: number }, filter: string | undefined, dropped: readonly string[]): string[] {
+  const account = `${all.activeCount} active, ${all.total - all.activeCount} inactive`;
+  const count = filter === undefined && shown === all.total ? `${all.total} ${all.total === 1 ? "token" : "tokens"}` : `${shown} of ${all.total} tokens${filter ? ` (${filter})` : ""}`;
+  return [`${count}; ${account}`, ...(dropped.length > 0 ? [`Hidden to fit: ${dropped.join(", ")} (--format tsv has all)`] : [])];
 }

@@ -8,6 +8,7 @@ import type { OrgToken, OrgTokenResource } from "../hub/types.js";
 import { askExpiry, checkGivenDetails, labelFrom, parseExpiry } from "./create.js";
 import { setTokensActive } from "./activate.js";
 import { deleteOfKind, type DeleteOptions } from "./delete.js";
+import { listFooter } from "./list.js";
 import { pickTokens } from "./resolve.js";
 import type { TokenKind } from "./token-kind.js";
 import { colorStatus, inspectTime, printRecords, tokenName, tokenStatus } from "./token-view.js";
@@ -16,6 +17,8 @@ export interface OrgListOptions {
   org: string;
   active: boolean;
   inactive: boolean;
+  /** `-q`: the full IDs only, one a line. */
+  quiet?: boolean;
   json: boolean;
 }
 
@@ -94,6 +97,10 @@ export async function runOrgList(opts: OrgListOptions, deps: OrgDeps): Promise<v
   const all = await io.progress(`Listing ${opts.org}'s tokens`, () => hub.listOrgTokens(opts.org));
   const now = deps.clock();
   const tokens = all.filter((t) => (opts.active ? tokenStatus(t, now) === "active" : opts.inactive ? tokenStatus(t, now) !== "active" : true));
+  if (opts.quiet) {
+    for (const t of tokens) io.print(t.id);
+    return;
+  }
   if (opts.json) return io.json(tokens.map((t) => orgTokenJson(opts.org, t, now)));
   if (tokens.length === 0) {
     io.info(opts.active || opts.inactive ? `No such tokens in ${opts.org}` : `${opts.org} has no organization access tokens: create one with hub-tokens create --org ${opts.org}`);
@@ -103,14 +110,19 @@ export async function runOrgList(opts: OrgListOptions, deps: OrgDeps): Promise<v
   const when = (d: Date | undefined) => (d ? relativeTime(d, now) : c.dim("never"));
   const columns: Column<OrgToken>[] = [
     { header: "ID", tty: (t) => t.id.slice(0, 8), plain: (t) => t.id },
-    { header: "LABEL", tty: (t) => t.label, plain: (t) => t.label },
-    { header: "RESOURCES", tty: (t) => t.resources.map(resourceWording).join(", "), plain: (t) => t.resources.map(resourceText).join(" ") },
+    { header: "LABEL", tty: (t) => t.label, plain: (t) => t.label, truncate: true },
+    { header: "RESOURCES", tty: (t) => t.resources.map(resourceWording).join(", "), plain: (t) => t.resources.map(resourceText).join(" "), truncate: true },
     { header: "STATUS", tty: (t) => colorStatus(io, tokenStatus(t, now)), plain: (t) => tokenStatus(t, now) },
-    { header: "CREATED BY", tty: (t) => t.createdBy ?? "", plain: (t) => t.createdBy ?? "" },
-    { header: "LAST USED", tty: (t) => when(t.lastUsedAt), plain: (t) => (t.lastUsedAt ? isoTime(t.lastUsedAt) : "") },
-    { header: "EXPIRES", tty: (t) => when(t.expiresAt), plain: (t) => (t.expiresAt ? isoTime(t.expiresAt) : "") },
+    { header: "CREATED BY", tty: (t) => t.createdBy ?? "", plain: (t) => t.createdBy ?? "", drop: 3 },
+    { header: "LAST USED", tty: (t) => when(t.lastUsedAt), plain: (t) => (t.lastUsedAt ? isoTime(t.lastUsedAt) : ""), drop: 2 },
+    { header: "EXPIRES", tty: (t) => when(t.expiresAt), plain: (t) => (t.expiresAt ? isoTime(t.expiresAt) : ""), drop: 1 },
   ];
-  io.table(tokens, columns);
+  const { dropped } = io.table(tokens, columns);
+  if (!io.isTsv) {
+    const active = all.filter((t) => tokenStatus(t, now) === "active").length;
+    io.print("");
+    for (const line of listFooter(tokens.length, { total: all.length, activeCount: active }, opts.active ? "active" : opts.inactive ? "inactive or expired" : undefined, dropped)) io.print(line);
+  }
 }
 
 export async function runOrgCreate(opts: OrgCreateOptions, deps: Pick<Deps, "io" | "hub" | "clock" | "prompter">): Promise<void> {

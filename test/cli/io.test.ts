@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IOStreams, isColorEnabled, redact, relativeTime, type Column } from "../../src/cli/io.js";
+import { IOStreams, isColorEnabled, redact, relativeTime, truncateWidth, visibleWidth, type Column } from "../../src/cli/io.js";
 import { sink } from "../fakes/deps.js";
 
 // eslint-disable-next-line no-control-regex
@@ -75,5 +75,64 @@ describe("redact", () => {
   it("hides PATs, JWTs and credentials in debug text", () => {
     const line = 'POST /v2/users/login {"username":"mona","password":"hunter2"} Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln token dckr_pat_abcDEF123_-x';
     expect(redact(line)).toBe('POST /v2/users/login {"username":"mona","password":"***"} Authorization: Bearer *** token dckr_pat_***');
+  });
+});
+
+describe("tables that fit the terminal", () => {
+  const long = "a-very-long-label-for-the-release-pipeline-of-the-backend";
+  type Row = { id: string; label: string; scope: string; created: string; used: string };
+  const cols: Column<Row>[] = [
+    { header: "ID", tty: (r) => r.id, plain: (r) => r.id },
+    { header: "LABEL", tty: (r) => r.label, plain: (r) => r.label, truncate: true },
+    { header: "SCOPE", tty: (r) => r.scope, plain: (r) => r.scope, drop: 1 },
+    { header: "CREATED", tty: (r) => r.created, plain: (r) => r.created, drop: 3 },
+    { header: "LAST USED", tty: (r) => r.used, plain: (r) => r.used, drop: 2 },
+  ];
+  const rows: Row[] = [
+    { id: "0d8f2a1c", label: long, scope: "Read, Write, Delete", created: "3 days ago", used: "never" },
+    { id: "73f00a11", label: "日本語のラベル🐳", scope: "Read-only", created: "1 year ago", used: "2 hours ago" },
+  ];
+  const at = (width: number) => {
+    const out = sink();
+    const streams = new IOStreams({ in: process.stdin, out: out.stream, err: out.stream, isStdinTTY: true, isStdoutTTY: true, isStderrTTY: true, env: {}, noColor: true, spinner: false, width });
+    const { dropped } = streams.table(rows, cols);
+    return { lines: out.text().split("\n").slice(0, -1), dropped };
+  };
+
+  it.each([60, 80, 200])("no line is wider than %i columns, and columns line up by display width", (width) => {
+    const { lines } = at(width);
+    for (const line of lines) expect(visibleWidth(line)).toBeLessThanOrEqual(width);
+    // Every row's second column starts where LABEL does, wide characters and emoji counted as two.
+    const labelAt = lines[0]!.indexOf("LABEL");
+    for (const line of lines.slice(1)) expect(visibleWidth(line.slice(0, labelAt))).toBe(labelAt);
+    const starts = (line: string, cell: string) => visibleWidth(line.slice(0, line.indexOf(cell)));
+    const last = lines[0]!.trimEnd().split(/\s{2,}/).at(-1)!;
+    expect(starts(lines[2]!, lines[2]!.trimEnd().split(/\s{2,}/).at(-1)!)).toBe(starts(lines[0]!, last));
+  });
+
+  it("shows everything when there is room", () => {
+    const { lines, dropped } = at(200);
+    expect(lines[1]).toContain(long);
+    expect(dropped).toEqual([]);
+  });
+
+  it("cuts the label with … first", () => {
+    const { lines, dropped } = at(100);
+    expect(dropped).toEqual([]);
+    expect(lines[1]).toMatch(/^0d8f2a1c {2}a-very-long-label[\w-]*… {2}Read, Write, Delete/);
+  });
+
+  it("then drops the least useful columns", () => {
+    expect(at(80).dropped).toEqual([]);
+    expect(at(60).dropped).toEqual(["CREATED"]);
+    expect(at(45).dropped).toEqual(["CREATED", "LAST USED"]);
+    expect(at(45).lines[0]).toBe("ID        LABEL           SCOPE");
+    expect(at(45).lines[1]).toBe("0d8f2a1c  a-very-long-l…  Read, Write, Delete");
+  });
+
+  it("cuts a wide character whole, never half of it", () => {
+    expect(truncateWidth("日本語のラベル", 6)).toBe("日本…");
+    expect(visibleWidth(truncateWidth("🐳🐳🐳🐳", 6))).toBeLessThanOrEqual(6);
+    expect(truncateWidth("\u001b[1mbold label\u001b[22m", 6)).toBe("\u001b[1mbold …\u001b[0m");
   });
 });

@@ -51,9 +51,11 @@ describe("argv → options", () => {
       "create",
       { label: "ci runner", scope: "Read, Write, Delete", expires: "90d", dockerLogin: true, json: true },
     ],
-    ["list", ["list"], "list", { active: false, inactive: false, json: false }],
-    ["ls --active --json", ["ls", "--active", "--json"], "list", { active: true, inactive: false, json: true }],
-    ["list --inactive", ["list", "--inactive"], "list", { active: false, inactive: true, json: false }],
+    ["list", ["list"], "list", { active: false, inactive: false, quiet: false, json: false }],
+    ["ls --active --json", ["ls", "--active", "--json"], "list", { active: true, inactive: false, quiet: false, json: true }],
+    ["list --inactive", ["list", "--inactive"], "list", { active: false, inactive: true, quiet: false, json: false }],
+    ["list -q: IDs only, as docker ps -q", ["list", "-q"], "list", { active: false, inactive: false, quiet: true, json: false }],
+    ["list --quiet --inactive", ["list", "--quiet", "--inactive"], "list", { active: false, inactive: true, quiet: true, json: false }],
     ["inspect two", ["inspect", "ci", "0d8f2a1c"], "inspect", { tokens: ["ci", "0d8f2a1c"], json: false }],
     ["inspect --json", ["inspect", "--json", "ci"], "inspect", { tokens: ["ci"], json: true }],
     ["rename", ["rename", "ci", "ci-old"], "rename", { token: "ci", label: "ci-old", json: false }],
@@ -65,7 +67,7 @@ describe("argv → options", () => {
     ["completion", ["completion", "fish"], "completion", { shell: "fish" }],
     ["doctor", ["doctor"], "doctor", { expiringDays: 14, json: false }],
     ["rotate Docker's token", ["rotate"], "rotate", { delete: false, json: false }],
-    ["list --org", ["list", "--org", "acme", "--active"], "list", { org: "acme", active: true, inactive: false, json: false }],
+    ["list --org", ["list", "--org", "acme", "--active"], "list", { org: "acme", active: true, inactive: false, quiet: false, json: false }],
     [
       "create --org with resources",
       ["create", "--org", "acme", "--label", "deploy", "--resource", "repo:acme/app:repo-pull", "--resource", "org:acme:team-read", "--description", "CD", "--expires", "30d"],
@@ -96,8 +98,17 @@ describe("argv → options", () => {
   });
 
   it("takes global flags before or after the command", async () => {
-    const r = await parse(["-q", "list", "--no-color", "--debug", "--hub-url", "http://127.0.0.1:7474/"]);
+    const r = await parse(["--quiet", "list", "--no-color", "--debug", "--hub-url", "http://127.0.0.1:7474/"]);
     expect(r.parsed?.globals).toEqual({ hubUrl: "http://127.0.0.1:7474", quiet: true, color: false, debug: true });
+  });
+
+  it("takes --format for every command that prints data, as a format in the globals and JSON for the command", async () => {
+    const r = await parse(["inspect", "ci", "--format", "{{.ID}}\\t{{.Label}}"]);
+    expect(r.parsed?.options).toEqual({ tokens: ["ci"], json: true });
+    expect(r.parsed?.globals.format).toEqual({ kind: "template", template: expect.objectContaining({ table: false }) });
+    expect((await parse(["list", "--format", "tsv"])).parsed).toMatchObject({ options: { json: false }, globals: { format: { kind: "tsv" } } });
+    expect((await parse(["status", "--format", "json"])).parsed).toMatchObject({ options: { json: true }, globals: { format: { kind: "json" } } });
+    expect((await parse(["audit", "--format", "{{.Label}} {{join .Flags \",\"}}"])).parsed?.options).toMatchObject({ json: true });
   });
 
   it("takes the Hub URL from HUBPAT_HUB_URL, and the flag over it", async () => {
@@ -108,6 +119,11 @@ describe("argv → options", () => {
 
 describe("usage errors exit 2", () => {
   it.each<[string, string[], string]>([
+    ["a --format field the JSON lacks", ["list", "--format", "{{.Name}}"], 'hub-tokens: --format: no field "Name": the fields are id, label, scopes, scope, status, isActive, createdAt, lastUsedAt, expiresAt, creatorIp, creatorUserAgent, clientId, generatedBy, usedByDocker (see: hub-tokens list --help)\n'],
+    ["an unknown --format", ["status", "--format", "yaml"], "hub-tokens: unknown --format \"yaml\": use table, json, tsv or a template such as '{{.ID}}\\t{{.Label}}' (see: hub-tokens status --help)\n"],
+    ["--json with another --format", ["list", "--json", "--format", "tsv"], "hub-tokens: --json and --format tsv ask for two formats: give one (see: hub-tokens list --help)\n"],
+    ["list -q with --json", ["list", "-q", "--json"], "hub-tokens: --quiet prints IDs only: leave out --json and --format (see: hub-tokens list --help)\n"],
+    ["-q before a command (the global flag is --quiet)", ["-q", "status"], "error: unknown option '-q'\n(add --help for usage)\n"],
     ["an unknown command", ["lst"], "error: unknown command 'lst'\n(Did you mean one of list, ls?)\n(add --help for usage)\n"],
     ["an unknown flag", ["list", "--all"], "error: unknown option '--all'\n(add --help for usage)\n"],
     ["a missing argument", ["rename", "ci"], "error: missing required argument 'new-label'\n(add --help for usage)\n"],

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DOCKER_HUB_KEY } from "../../src/cli/deps.js";
+import { parseFormat, TOKEN_FIELDS } from "../../src/cli/format.js";
+import { visibleWidth } from "../../src/cli/io.js";
 import { runList, type ListOptions } from "../../src/commands/list.js";
 import { HubClient } from "../../src/hub/client.js";
 import { MemoryStore } from "../../src/store/memory.js";
@@ -61,7 +63,7 @@ describe("list", () => {
         `${s("gone")}  gone             Read-only            expired   3 months ago  never        1 day ago`,
         `${s("old")}  old              Read & Write         inactive  1 year ago    never        never`,
         "",
-        "4 tokens: 3 active, 1 inactive",
+        "4 tokens; 3 active, 1 inactive",
         "",
       ].join("\n"),
     );
@@ -80,6 +82,48 @@ describe("list", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("prints only the full IDs with -q, on a terminal as in a pipe", async () => {
+    for (const tty of [true, false]) {
+      const t = loggedIn({ tty });
+      await runList(opts({ quiet: true, inactive: true }), t.deps);
+      expect(t.stdout()).toBe(`${id("gone")}\n${id("old")}\n`);
+      expect(t.stderr()).toBe("");
+    }
+  });
+
+  it("renders --format TEMPLATE per token, and --format tsv on a terminal, --format table in a pipe", async () => {
+    const template = loggedIn({ tty: true, format: parseFormat("{{.ID}}\\t{{.Label}}\\t{{.UsedByDocker}}", TOKEN_FIELDS) });
+    await runList(opts({ json: true, active: true }), template.deps);
+    expect(template.stdout()).toBe(`${id("ci")}\tci\tfalse\n${id("laptop")}\tlaptop\ttrue\n`);
+    const tsv = loggedIn({ tty: true, format: { kind: "tsv" } });
+    await runList(opts({ active: true }), tsv.deps);
+    expect(tsv.stdout().split("\n")[0]).toBe(`${id("ci")}\tci\trepo:read\tactive\t2026-11-20T12:00:00Z\t2026-11-23T10:00:00Z\t2026-12-20T12:00:00Z\t`);
+    const table = loggedIn({ format: { kind: "table" } });
+    await runList(opts({ active: true }), table.deps);
+    expect(table.stdout().split("\n")[0]).toBe("ID        LABEL            SCOPE                STATUS  CREATED      LAST USED    EXPIRES");
+    const docker = loggedIn({ format: parseFormat("table {{.Label}}\\t{{.Status}}", TOKEN_FIELDS) });
+    await runList(opts({ json: true }), docker.deps);
+    expect(docker.stdout()).toBe("LABEL   STATUS\nci      active\nlaptop  active\ngone    expired\nold     inactive\n");
+  });
+
+  it("counts what it shows in the footer when filtered", async () => {
+    const t = loggedIn({ tty: true });
+    await runList(opts({ inactive: true }), t.deps);
+    expect(t.stdout().split("\n").slice(-2)[0]).toBe("2 of 4 tokens (inactive or expired); 3 active, 1 inactive");
+  });
+
+  it("fits a 60-column terminal: labels cut with …, then columns dropped, never a wrapped row", async () => {
+    ctx.hub.addToken("mona", { label: "release-pipeline-for-the-backend-services 🐳 本番" });
+    const t = loggedIn({ tty: true, width: 60 });
+    await runList(opts(), t.deps);
+    const lines = t.stdout().split("\n");
+    expect(lines[0]).toBe("ID        LABEL            STATUS    LAST USED    EXPIRES");
+    for (const line of lines) expect(visibleWidth(line)).toBeLessThanOrEqual(60);
+    expect(lines.find((l) => l.includes("release"))).toMatch(/release-pipeli… +active/);
+    expect(lines.find((l) => l.includes("laptop"))).toMatch(/laptop \[docker\] +active/);
+    expect(lines.slice(-3)).toEqual(["5 tokens; 4 active, 1 inactive", "Hidden to fit: SCOPE, CREATED (--format tsv has all)", ""]);
   });
 
   it("prints JSON with --json", async () => {

@@ -4,6 +4,7 @@
 import { Readable, Writable } from "node:stream";
 import { memoryConfig, type Config } from "../../src/cli/config.js";
 import type { Deps } from "../../src/cli/deps.js";
+import type { OutputFormat } from "../../src/cli/format.js";
 import { IOStreams } from "../../src/cli/io.js";
 import type { Choice, Prompter } from "../../src/cli/prompter.js";
 import { loggedInHub } from "../../src/cli/session.js";
@@ -84,6 +85,10 @@ export interface TestDepsOptions {
   quiet?: boolean;
   debug?: boolean;
   dockerConfigPath?: string;
+  /** `--format`, as program.ts parses it. */
+  format?: OutputFormat;
+  /** The terminal's width (stdout a TTY). */
+  width?: number;
   /** Builds the Hub client (default: the real HubClient on hubUrl). */
   connect?: (session?: string) => Promise<Hub>;
   /** What the store's check finds wrong (default: nothing, a round trip on a memory store passes). */
@@ -129,6 +134,8 @@ export function testDeps(o: TestDepsOptions = {}): TestDeps {
     quiet: o.quiet ?? false,
     debug: o.debug ?? false,
     spinner: false,
+    ...(o.format ? { format: o.format } : {}),
+    ...(o.width ? { width: o.width } : {}),
   });
   const hubUrl = o.hubUrl ?? "http://127.0.0.1:9";
   const store = o.store ?? new MemoryStore();
