@@ -16,7 +16,7 @@ _hub_tokens() {
     login) opts='-u --username --password-stdin -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     logout) opts='-h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     status) opts='--json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    create) opts='--label --scope --expires --docker-login --org --resource --description --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    create) opts='--label --scope --expires --docker-login --replace --keep-old --org --resource --description --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     list|ls) opts='--active --inactive -q --quiet --org --json --format -h --help --hub-url --no-color --debug --insecure-storage --no-insecure-storage' ;;
     inspect) opts='--org --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     rename) opts='--json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
@@ -26,7 +26,7 @@ _hub_tokens() {
     setup) opts='--dry-run --undo --store -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     doctor) opts='--expiring-days --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     rotate) opts='--expires --delete --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    audit) opts='--unused-days --expiring-days --org --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    audit) opts='--unused-days --expiring-days --exit-code --org --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     prune) opts='--select --unused-days --expiring-days -y --yes --dry-run --org --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     install) opts='--prefix -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     completion) opts='-h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage bash zsh fish' ;;

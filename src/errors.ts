@@ -1,5 +1,5 @@
 /** Exit codes shared by both faces (see README "Exit codes"). */
-export const ExitCode = { ok: 0, failure: 1, usage: 2, auth: 4, cancelled: 130 } as const;
+export const ExitCode = { ok: 0, failure: 1, usage: 2, findings: 3, auth: 4, cancelled: 130 } as const;
 
 /** A failure the user can act on: one lowercase sentence, optionally a hint naming the fix. */
 export class HubpatError extends Error {
@@ -23,6 +23,11 @@ export class AuthError extends HubpatError {
   constructor(message: string, options?: { cause?: unknown; hint?: string }) {
     super(message, { hint: "run: hub-tokens login", ...options });
   }
+}
+
+/** `audit --exit-code` flagged something: exit 3, so CI can tell findings (3) from a failed audit (1). */
+export class FindingsError extends HubpatError {
+  override readonly exitCode: number = ExitCode.findings;
 }
 
 /** The user said no or pressed Ctrl-C: exit 130. */

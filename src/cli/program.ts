@@ -185,6 +185,8 @@ export function createProgram(ctx: ProgramContext): Command {
     .option("--scope <scope>", 'permissions: "Read, Write, Delete", "Read & Write", "Read-only", "Public Repo Read-only" or repo:admin, repo:write, repo:read, repo:public_read')
     .option("--expires <when>", "30d, 60d, 90d, 1y, never, or a date (2027-01-31)")
     .option("--docker-login", "store the token as Docker's Docker Hub credential instead of printing it")
+    .addOption(new Option("--replace", "with --docker-login: deactivate the hubpat token Docker held before, once the new one is stored").conflicts("keepOld"))
+    .option("--keep-old", "with --docker-login: leave the token Docker held before active")
     .addOption(org())
     .option("--resource <resource>", "with --org, repeatable: repo:NAMESPACE/REPO:SCOPES or org:NAME:SCOPES (repo:acme/app:repo-pull,repo-push)", collect)
     .option("--description <text>", "with --org: a longer description")
@@ -193,13 +195,14 @@ export function createProgram(ctx: ProgramContext): Command {
     .addHelpText("after", examples([
       "hub-tokens create --label ci-runner --scope Read-only --expires 90d",
       "hub-tokens create --label laptop --scope repo:write --expires 1y --docker-login",
+      "hub-tokens create --label laptop-2 --scope repo:write --expires 1y --docker-login --replace   # deactivates Docker's previous token",
       "hub-tokens create --org acme --label deploy --resource repo:acme/app:repo-pull,repo-push --expires 90d",
     ]))
-    .action(async (flags: { label?: string; scope?: string; expires?: string; dockerLogin?: boolean; org?: string; resource?: string[]; description?: string; json?: boolean; format?: string }, cmd: Command) => {
+    .action(async (flags: { label?: string; scope?: string; expires?: string; dockerLogin?: boolean; replace?: boolean; keepOld?: boolean; org?: string; resource?: string[]; description?: string; json?: boolean; format?: string }, cmd: Command) => {
       const orgName = flags.org;
       if (orgName !== undefined) {
         const oo = (): OrgCreateOptions => {
-          refuse({ "--scope": flags.scope, "--docker-login": flags.dockerLogin }, "is for personal tokens: an organization token takes --resource");
+          refuse({ "--scope": flags.scope, "--docker-login": flags.dockerLogin, "--replace": flags.replace, "--keep-old": flags.keepOld }, "is for personal tokens: an organization token takes --resource");
           return {
             org: orgName,
             ...(flags.label !== undefined ? { label: flags.label } : {}),
@@ -213,11 +216,14 @@ export function createProgram(ctx: ProgramContext): Command {
       }
       const o = (): CreateOptions => {
         refuse({ "--resource": flags.resource, "--description": flags.description }, "is for organization tokens: add --org NAME");
+        if (!flags.dockerLogin) refuse({ "--replace": flags.replace, "--keep-old": flags.keepOld }, "is about the token Docker held before: it goes with --docker-login");
         return {
           ...(flags.label !== undefined ? { label: flags.label } : {}),
           ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
           ...(flags.expires !== undefined ? { expires: flags.expires } : {}),
           dockerLogin: bool(flags.dockerLogin),
+          ...(flags.replace ? { replace: true } : {}),
+          ...(flags.keepOld ? { keepOld: true } : {}),
           json: wantsJson(flags),
         };
       };
@@ -396,15 +402,17 @@ export function createProgram(ctx: ProgramContext): Command {
     .description("flag tokens never used, unused, expiring, expired, inactive or with the broadest scope")
     .addOption(daysOption("--unused-days <n>", "flag tokens not used for this many days", "90"))
     .addOption(daysOption("--expiring-days <n>", "flag tokens expiring within this many days", "14"))
+    .option("--exit-code", "exit 3 when anything is flagged (for CI), 0 when nothing is")
     .addOption(org())
     .addOption(json)
     .addOption(format())
-    .addHelpText("after", examples(["hub-tokens audit", "hub-tokens audit --unused-days 30 --json | jq -r '.[] | select(.flags | index(\"broad-scope\")) | .label'", "hub-tokens audit --org acme"]))
-    .action(async (flags: { unusedDays: string; expiringDays: string; org?: string; json?: boolean; format?: string }, cmd: Command) => {
+    .addHelpText("after", examples(["hub-tokens audit", "hub-tokens audit --exit-code --unused-days 30   # in CI: fails the job (exit 3) on findings", "hub-tokens audit --unused-days 30 --json | jq -r '.[] | select(.flags | index(\"broad-scope\")) | .label'", "hub-tokens audit --org acme"]))
+    .action(async (flags: { unusedDays: string; expiringDays: string; exitCode?: boolean; org?: string; json?: boolean; format?: string }, cmd: Command) => {
       const o = (): AuditOptions => ({
         ...(flags.org !== undefined ? { org: flags.org } : {}),
         unusedDays: days(flags.unusedDays, "--unused-days"),
         expiringDays: days(flags.expiringDays, "--expiring-days"),
+        ...(flags.exitCode ? { exitCode: true } : {}),
         json: wantsJson(flags),
       });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/audit.js")).runAudit(opts, deps), AUDIT_FIELDS);

@@ -2,7 +2,8 @@
 import type { Deps } from "../cli/deps.js";
 import { pickTokens } from "./resolve.js";
 import { orgWording, personalTokens, type KindToken, type TokenKind } from "./token-kind.js";
-import { tokenName } from "./token-view.js";
+import { relativeTime } from "../cli/io.js";
+import { tokenName, tokenStatus } from "./token-view.js";
 
 export interface ActivateOptions {
   tokens: string[];
@@ -15,14 +16,27 @@ export async function setTokensActive<T extends KindToken>(opts: ActivateOptions
   const hub = await deps.hub();
   const tokens = await io.progress("Fetching tokens", async () => pickTokens(await kind.list(hub), opts.tokens));
   const done: T[] = [];
-  for (const token of tokens) {
-    const updated = await io.progress(`${isActive ? "Activating" : "Deactivating"} ${token.label}`, () => kind.setActive(hub, token.id, isActive));
+  const now = deps.clock();
+  // Already as asked: said plainly, and no request (the Hub would answer 200 and change nothing).
+  const todo = tokens.filter((token) => {
+    if (token.isActive !== isActive) return true;
+    const expired = tokenStatus(token, now) === "expired";
+    io.info(`${tokenName(token)}${orgWording(kind, "in")} is already ${isActive ? "active" : "inactive"}${isActive && expired ? `, but it expired ${relativeTime(token.expiresAt!, now)}: create a new one` : ""}`);
+    done.push(token);
+    return false;
+  });
+  const bar = io.bar(`${isActive ? "Activating" : "Deactivating"} ${todo.length} tokens`, todo.length);
+  for (const [i, token] of todo.entries()) {
+    const updated = await (todo.length > 1 ? kind.setActive(hub, token.id, isActive) : io.progress(`${isActive ? "Activating" : "Deactivating"} ${token.label}`, () => kind.setActive(hub, token.id, isActive)));
     done.push(updated);
     io.info(`${io.color.green("✓")} ${isActive ? "Activated" : "Deactivated"} ${tokenName(updated)}${orgWording(kind, "in")}`);
+    bar.update(i + 1);
   }
+  bar.end();
   if (opts.json) {
     const held = await kind.held();
-    io.json(done.map((t) => kind.json(t, deps.clock(), held)));
+    const byId = new Map(done.map((t) => [t.id, t]));
+    io.json(tokens.map((t) => kind.json(byId.get(t.id)!, deps.clock(), held)));
   }
 }
 

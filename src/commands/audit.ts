@@ -1,6 +1,7 @@
 // Flags the tokens worth a second look: never used, unused for a while, expiring soon, expired, inactive, or with
 // the broadest scope (repo:admin can delete repositories). `prune` deletes a chosen part of the same findings.
 import type { Deps } from "../cli/deps.js";
+import { FindingsError } from "../errors.js";
 import { isoTime, relativeTime, type Column } from "../cli/io.js";
 import { orgTokens } from "./org-tokens.js";
 import { orgWording, personalTokens, type KindToken, type TokenKind } from "./token-kind.js";
@@ -17,6 +18,8 @@ export interface AuditOptions {
   unusedDays: number;
   /** Active and expiring within this many days: flagged "expiring". */
   expiringDays: number;
+  /** `--exit-code`: exit 3 when anything is flagged, for CI. */
+  exitCode?: boolean;
   json: boolean;
 }
 
@@ -88,8 +91,15 @@ async function auditOf<T extends KindToken>(kind: TokenKind<T>, opts: AuditOptio
   const held = await kind.held();
   const findings = auditTokens(tokens, kind, now, opts);
 
-  if (opts.json) return io.json(findings.map((f) => ({ ...kind.json(f.token, now, held), flags: f.flags })));
   const counted = `${tokens.length} ${tokens.length === 1 ? "token" : "tokens"}${orgWording(kind, "of")}`;
+  // After the output, whatever its format: the JSON or table is still printed for the CI log.
+  const gate = () => {
+    if (opts.exitCode && findings.length > 0) throw new FindingsError(`${findings.length} of ${counted} flagged`, { hint: "audit --exit-code" });
+  };
+  if (opts.json) {
+    io.json(findings.map((f) => ({ ...kind.json(f.token, now, held), flags: f.flags })));
+    return gate();
+  }
   if (findings.length === 0) {
     io.info(`No findings among ${counted}`);
     return;
@@ -108,4 +118,5 @@ async function auditOf<T extends KindToken>(kind: TokenKind<T>, opts: AuditOptio
     io.print("");
     io.print(`${findings.length} of ${counted} flagged (unused: ${opts.unusedDays} days, expiring: within ${opts.expiringDays} days)`);
   }
+  gate();
 }

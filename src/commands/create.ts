@@ -7,8 +7,11 @@ import { requireSession } from "../cli/session.js";
 import { HubpatError, UsageError } from "../errors.js";
 import { requireWorkingStore } from "../store/choice.js";
 import { SCOPE_WORDING, type TokenScope } from "../hub/types.js";
+import { warnDuplicateLabel } from "./resolve.js";
 import { dockerUsesHelper } from "./status.js";
-import { scopeWording, storedForDocker, tokenJson, tokenName } from "./token-view.js";
+import { dockerHeld, scopeWording, storedForDocker, tokenJson, tokenName, tokenStatus } from "./token-view.js";
+import { NotFoundError } from "../hub/errors.js";
+import type { Hub, Token } from "../hub/types.js";
 
 export interface CreateOptions {
   label?: string;
@@ -17,6 +20,9 @@ export interface CreateOptions {
   /** 30d, 60d, 90d, 1y, never, or a date. */
   expires?: string;
   dockerLogin: boolean;
+  /** With --docker-login, when Docker holds an earlier hubpat token: deactivate it (`--replace`) or leave it (`--keep-old`). */
+  replace?: boolean;
+  keepOld?: boolean;
   json: boolean;
 }
 
@@ -94,7 +100,14 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   const expiresAt = parseExpiry(expires, deps.clock());
 
   const hub = await deps.hub(session);
+  // --docker-login must know whether the token Docker holds now is still live on the Hub, to say it is replaced
+  // and ask what becomes of it, before anything is made.
+  const replaced = opts.dockerLogin ? await replacedToken(opts, { ...deps, hub }) : undefined;
   const created = await io.progress("Creating token", () => hub.createToken({ label, scopes: [scope], ...(expiresAt ? { expiresAt } : {}) }));
+  // A label another token has is worth a word. Asked after the create, so a Hub that fails this list has
+  // already made the token (and a failure here is only a missing warning).
+  const others = await hub.listTokens().then((l) => l.tokens.filter((t) => t.id !== created.id), () => []);
+  warnDuplicateLabel(io, others, label);
   const summary = `${io.color.bold(tokenName(created))}: ${scopeWording(created)}, ${created.expiresAt ? `expires ${isoTime(created.expiresAt)}` : "never expires"}`;
 
   if (opts.dockerLogin) {
@@ -109,6 +122,7 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
     if (opts.json) io.json(tokenJson(created, deps.clock(), storedForDocker(created, session.username)));
     io.info(`${io.color.green("✓")} Created ${summary}`);
     io.info(`  Stored for Docker (${DOCKER_HUB_KEY}) as ${session.username}, secret …${created.secret.slice(-4)}`);
+    if (replaced) await retire(replaced, hub, deps);
     if ((await dockerUsesHelper(deps.dockerConfigPath)) !== "yes") {
       io.warn(`Docker does not ask hubpat for credentials yet: set "credsStore": "hubpat" in ${deps.dockerConfigPath}`);
     }
@@ -120,5 +134,56 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   io.info(`${io.color.green("✓")} Created ${summary}`);
   if (io.isStderrTTY && !opts.json) {
     io.info(`  Copy it now: the Hub never shows it again. Use it as the password of: docker login --username ${session.username}`);
+  }
+}
+
+/** The live token `create --docker-login` takes Docker's place from, and whether to deactivate it once replaced. */
+interface Replaced {
+  token: Token;
+  deactivate: boolean;
+}
+
+/**
+ * What Docker holds now, when it is a hubpat token still active on the Hub: named, and asked about on a terminal
+ * (deactivate it once the new one is stored?), or decided by --replace / --keep-old elsewhere. A credential
+ * hubpat did not create is only named: which token it is, the Hub can't say.
+ */
+async function replacedToken(opts: CreateOptions, deps: Pick<Deps, "io" | "prompter" | "store" | "clock"> & { hub: Hub }): Promise<Replaced | undefined> {
+  const { io } = deps;
+  const held = await dockerHeld(deps.store, io);
+  if (!held) return undefined;
+  if (!held.tokenId) {
+    io.warn(`Docker's Docker Hub credential for ${held.username}${held.hint ? ` (secret ${held.hint})` : ""} will be replaced; hubpat did not create it, so it can't tell which token it was`);
+    return undefined;
+  }
+  const old = await io.progress("Checking Docker's token", () => deps.hub.getToken(held.tokenId!)).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return undefined; // deleted meanwhile: nothing to retire
+    throw err;
+  });
+  if (!old || tokenStatus(old, deps.clock()) !== "active") return undefined;
+  const name = tokenName(old);
+  if (opts.replace || opts.keepOld) {
+    return { token: old, deactivate: opts.replace === true };
+  }
+  if (!io.canPrompt()) {
+    throw new UsageError(`Docker holds ${name}, still active: pass --replace to deactivate it once the new token is stored, or --keep-old to leave it active`);
+  }
+  io.info(`Docker holds ${name} now; the new token takes its place.`);
+  return { token: old, deactivate: await deps.prompter.confirm(`Deactivate ${name} once the new token is stored?`, { default: true }) };
+}
+
+/** After the new token is stored: deactivates the one it replaced, or says it is left active. */
+async function retire(replaced: Replaced, hub: Hub, deps: Pick<Deps, "io">): Promise<void> {
+  const { io } = deps;
+  const name = tokenName(replaced.token);
+  if (!replaced.deactivate) {
+    io.info(`  ${name} stays active, though Docker no longer uses it (hub-tokens deactivate ${replaced.token.id})`);
+    return;
+  }
+  try {
+    await io.progress(`Deactivating ${replaced.token.label}`, () => hub.updateToken(replaced.token.id, { isActive: false }));
+    io.info(`${io.color.green("✓")} Deactivated ${name}, which Docker used before`);
+  } catch (err) {
+    throw new HubpatError(`the new token is stored for Docker, but ${name} could not be deactivated: it still works`, { cause: err, hint: `run: hub-tokens deactivate ${replaced.token.id}` });
   }
 }

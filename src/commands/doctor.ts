@@ -89,7 +89,7 @@ export async function runDoctor(opts: DoctorOptions, deps: DoctorDeps): Promise<
       add({ id: "hubReachable", name: "Hub reachable", status: "ok", detail: `${deps.hubUrl} answered` });
     } catch (err) {
       if (err instanceof AuthError) {
-        add({ id: "hubSession", name: "Hub session", status: "fail", detail: `docker hub refused ${session.username}'s session: it expired or was revoked`, fix: "hub-tokens login" });
+        add({ id: "hubSession", name: "Hub session", status: "fail", detail: `Docker Hub refused ${session.username}'s session: it expired or was revoked`, fix: "hub-tokens login" });
         add({ id: "hubReachable", name: "Hub reachable", status: "ok", detail: `${deps.hubUrl} answered` });
       } else {
         add({ id: "hubSession", name: "Hub session", status: "skip", detail: `${session.username}, ${until}, but not confirmed by the Hub` });
@@ -290,7 +290,7 @@ async function checkDockerCredential(deps: Pick<Deps, "connect">, held: StoredCr
   const hint = tail && ` ${tail}`;
   const token = held.tokenId && tokens ? tokens.find((t) => t.id === held.tokenId) : undefined;
   const what = token ? `${tokenName(token)}${hint} for ${held.username}` : held.tokenId ? `token ${held.tokenId.slice(0, 8)}${hint} for ${held.username}` : `a secret${hint} for ${held.username}`;
-  if (held.tokenId && tokens && !token) return { ...base, status: "fail", detail: `${what} no longer exists on docker hub`, fix: "hub-tokens create --docker-login" };
+  if (held.tokenId && tokens && !token) return { ...base, status: "fail", detail: `${what} no longer exists on Docker Hub`, fix: "hub-tokens create --docker-login" };
   if (token) {
     const status = tokenStatus(token, now);
     if (status === "inactive") return { ...base, status: "fail", detail: `${what} is inactive`, fix: `hub-tokens activate ${token.id.slice(0, 8)}, or hub-tokens rotate` };
@@ -309,7 +309,7 @@ async function checkDockerCredential(deps: Pick<Deps, "connect">, held: StoredCr
 
 function checkExpiring(tokens: Token[] | undefined, now: Date, days: number, heldId: string | undefined): Check {
   const base = { id: "expiringTokens", name: "Expiring tokens" };
-  if (!tokens) return { ...base, status: "skip", detail: "needs the token list from docker hub" };
+  if (!tokens) return { ...base, status: "skip", detail: "needs the token list from Docker Hub" };
   const soon = tokens
     .filter((t) => expiresWithin(t, now, days))
     .sort((a, b) => a.expiresAt!.getTime() - b.expiresAt!.getTime());

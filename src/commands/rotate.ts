@@ -60,7 +60,7 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
       throw new UsageError(`Docker's token belongs to ${held.username}, and you are logged in as ${session.username}: log in as ${held.username}, or name a token of yours`);
     }
     const found = list.tokens.find((t) => t.id === held!.tokenId);
-    if (!found) throw new HubpatError(`Docker's token ${held.tokenId.slice(0, 8)} no longer exists on docker hub, so there is nothing to rotate`, { hint: "run: hub-tokens create --docker-login" });
+    if (!found) throw new HubpatError(`Docker's token ${held.tokenId.slice(0, 8)} no longer exists on Docker Hub, so there is nothing to rotate`, { hint: "run: hub-tokens create --docker-login" });
     old = found;
   }
   const forDocker = held?.tokenId === old.id;

@@ -82,7 +82,12 @@ interface SendOptions {
   headers?: Record<string, string>;
   /** Applies the Hub rate-limit pacer (default true; the token service is another host). */
   paced?: boolean;
+  /** A login: not repeated (a 2FA code is good once), but it changes nothing, so a lost answer is safe to try again. */
+  isLogin?: boolean;
 }
+
+/** undici's codes for an answer that did not come in time. */
+const TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
 interface Answer {
   status: number;
@@ -307,16 +312,16 @@ export class HubClient implements Hub {
   async login(username: string, password: string, code: TwoFactorCodeProvider): Promise<HubSession> {
     // Login creates nothing the person would miss if it ran twice, but a 2FA code may only be good once:
     // neither is retried after it may have reached the Hub.
-    let answer = await this.send("POST", PATHS.login, { body: loginBody(username, password), idempotent: false, paced: false });
+    let answer = await this.send("POST", PATHS.login, { body: loginBody(username, password), idempotent: false, paced: false, isLogin: true });
     if (answer.status === 401) {
       const challenge = parseLoginFailure(answer.json);
       if (challenge.login2faToken === undefined) {
-        throw new LoginError(`docker hub did not accept the password for ${username}: check the username and password and try again`);
+        throw new LoginError(`Docker Hub did not accept the password for ${username}: check the username and password and try again`);
       }
       const twoFactorCode = (await code()).trim();
-      answer = await this.send("POST", PATHS.login2fa, { body: twoFactorBody(challenge.login2faToken, twoFactorCode), idempotent: false, paced: false });
+      answer = await this.send("POST", PATHS.login2fa, { body: twoFactorBody(challenge.login2faToken, twoFactorCode), idempotent: false, paced: false, isLogin: true });
       if (answer.status === 401) {
-        throw new LoginError("docker hub did not accept the 2FA code: enter the current code from your authenticator app");
+        throw new LoginError("Docker Hub did not accept the 2FA code: enter the current code from your authenticator app");
       }
     }
     this.ok(answer, PATHS.login);
@@ -469,22 +474,22 @@ export class HubClient implements Hub {
     const hubSaid = errorMessage(json);
     if (status === 401) {
       throw this.sessionToken === undefined
-        ? new AuthError("not logged in to docker hub")
-        : new AuthError("docker hub refused the session: it expired or was revoked");
+        ? new AuthError("not logged in to Docker Hub")
+        : new AuthError("Docker Hub refused the session: it expired or was revoked");
     }
     if (status === 403) {
       if (org !== undefined) {
         throw new HubApiError(`you can't manage the access tokens of organization ${org}: only its owners can, logged in with a password`, 403);
       }
       if (path.startsWith(PATHS.tokens)) throw new AuthError(PAT_SESSION_MESSAGE);
-      throw new HubApiError(`docker hub refused access to ${path}${hubSaid ? `: ${hubSaid}` : ""}`, 403);
+      throw new HubApiError(`Docker Hub refused access to ${path}${hubSaid ? `: ${hubSaid}` : ""}`, 403);
     }
-    if (status === 404) throw new NotFoundError(what ? `docker hub has no ${what}` : `docker hub has nothing at ${path}`);
+    if (status === 404) throw new NotFoundError(what ? `Docker Hub has no ${what}` : `Docker Hub has nothing at ${path}`);
     if (status === 400 || status === 422) {
-      throw new HubApiError(`docker hub refused the request: ${hubSaid ?? `HTTP ${status}`}`, status);
+      throw new HubApiError(`Docker Hub refused the request: ${hubSaid ?? `HTTP ${status}`}`, status);
     }
-    if (status >= 500) throw new HubUnavailableError(`docker hub is unavailable (HTTP ${status}): try again later`, status);
-    throw new HubApiError(`docker hub answered HTTP ${status}${hubSaid ? `: ${hubSaid}` : ""}`, status);
+    if (status >= 500) throw new HubUnavailableError(`Docker Hub is unavailable (HTTP ${status}): try again later`, status);
+    throw new HubApiError(`Docker Hub answered HTTP ${status}${hubSaid ? `: ${hubSaid}` : ""}`, status);
   }
 
   private log(line: string): void {
@@ -509,7 +514,7 @@ export class HubClient implements Hub {
     if (ms > this.opts.maxRateLimitWaitMs) throw new RateLimitError(untilMs === undefined ? undefined : new Date(untilMs));
     if (ms >= this.opts.announceWaitMs && untilMs !== this.announcedUntil) {
       this.announcedUntil = untilMs;
-      this.warn(`docker hub's rate limit was reached: waiting ${Math.ceil(ms / 1000)} s before trying again`);
+      this.warn(`Docker Hub's rate limit was reached: waiting ${Math.ceil(ms / 1000)} s before trying again`);
     }
   }
 
@@ -524,7 +529,7 @@ export class HubClient implements Hub {
     const shown = o.url ? `${new URL(o.url).origin}${new URL(o.url).pathname}` : url; // the token-service query names the user
     const headers: Record<string, string> = { "user-agent": `hubpat/${VERSION}`, accept: "application/json", ...o.headers };
     if (o.auth) {
-      if (this.sessionToken === undefined) throw new AuthError("not logged in to docker hub");
+      if (this.sessionToken === undefined) throw new AuthError("not logged in to Docker Hub");
       headers.authorization = `Bearer ${this.sessionToken}`;
     }
     const body = o.body === undefined ? undefined : JSON.stringify(o.body);
@@ -562,7 +567,7 @@ export class HubClient implements Hub {
         if (TLS_FAILURE.test(code)) {
           // Refused during the handshake: nothing was sent, and trying again would meet the same certificate.
           throw new TlsError(
-            `can't make a secure connection to docker hub at ${new URL(url).host}: its TLS certificate was refused (${code}); hubpat never skips this check, so fix the certificate, or trust its CA with NODE_EXTRA_CA_CERTS`,
+            `can't make a secure connection to Docker Hub at ${new URL(url).host}: its TLS certificate was refused (${code}); hubpat never skips this check, so fix the certificate, or trust its CA with NODE_EXTRA_CA_CERTS`,
             { cause: err },
           );
         }
@@ -574,15 +579,35 @@ export class HubClient implements Hub {
           await this.pause(wait);
           continue;
         }
-        if (!CONNECT_PHASE.has(code) && !o.idempotent) {
-          // The request may have reached the Hub and been carried out; repeating it could do it twice.
+        const pathname = new URL(url).pathname;
+        const ms = this.opts.responseTimeoutMs;
+        const waited = `within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`}`;
+        if (!CONNECT_PHASE.has(code) && o.isLogin) {
+          // Nothing to check for: a login that lost its answer made no change, so another one is safe.
           throw new HubUnavailableError(
-            `the connection to docker hub broke after ${method} ${new URL(url).pathname} was sent (${code}): the change may have been made, so check before trying again`,
+            TIMEOUTS.has(code)
+              ? `Docker Hub did not answer the login ${waited}: a login changes nothing, so try again`
+              : `the connection to Docker Hub broke during the login (${code}): a login changes nothing, so try again`,
             undefined,
             { cause: err },
           );
         }
-        throw new HubUnavailableError(`can't reach docker hub at ${new URL(url).host} (${code}): check your network and try again`, undefined, { cause: err });
+        if (!CONNECT_PHASE.has(code) && !o.idempotent) {
+          // The request may have reached the Hub and been carried out; repeating it could do it twice.
+          throw new HubUnavailableError(
+            TIMEOUTS.has(code)
+              ? `Docker Hub did not answer ${method} ${pathname} ${waited}: the change may have been made, so check before trying again`
+              : `the connection to Docker Hub broke after ${method} ${pathname} was sent (${code}): the change may have been made, so check before trying again`,
+            undefined,
+            { cause: err },
+          );
+        }
+        if (TIMEOUTS.has(code)) {
+          const tries = failures + 1;
+          const safe = method === "GET" ? "" : ", and it is safe to repeat";
+          throw new HubUnavailableError(`Docker Hub did not answer ${method} ${pathname} ${waited}${tries > 1 ? ` (${tries} tries)` : ""}: try again later${safe}`, undefined, { cause: err });
+        }
+        throw new HubUnavailableError(`can't reach Docker Hub at ${new URL(url).host} (${code}): check your network and try again`, undefined, { cause: err });
       }
       if (paced) this.pacer.release(resHeaders);
       const rl = resHeaders["x-ratelimit-remaining"] !== undefined ? ` (rate limit ${resHeaders["x-ratelimit-remaining"]}/${resHeaders["x-ratelimit-limit"] ?? "?"} left)` : "";
@@ -617,7 +642,7 @@ export class HubClient implements Hub {
             continue;
           }
           throw new UnexpectedResponseError(
-            `docker hub's answer to ${method} ${new URL(url).pathname} was not readable JSON${method === "POST" && status < 300 ? ": the change may have been made, so check before trying again" : ""}`,
+            `Docker Hub's answer to ${method} ${new URL(url).pathname} was not readable JSON${method === "POST" && status < 300 ? ": the change may have been made, so check before trying again" : ""}`,
             { cause: err },
           );
         }

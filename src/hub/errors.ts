@@ -28,8 +28,8 @@ export class RateLimitError extends HubpatError {
   constructor(readonly retryAt: Date | undefined, options?: { cause?: unknown }) {
     super(
       retryAt
-        ? `docker hub's rate limit was reached: try again after ${retryAt.toISOString().slice(11, 19)} UTC`
-        : "docker hub's rate limit was reached: wait a minute and try again",
+        ? `Docker Hub's rate limit was reached: try again after ${retryAt.toISOString().slice(11, 19)} UTC`
+        : "Docker Hub's rate limit was reached: wait a minute and try again",
       options,
     );
   }

@@ -14,7 +14,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** Checks a base URL: https, or http to a loopback host (the emulator). */
-export function checkHubUrl(raw: string, what = "docker hub URL"): URL {
+export function checkHubUrl(raw: string, what = "Docker Hub URL"): URL {
   let url: URL;
   try {
     url = new URL(raw);

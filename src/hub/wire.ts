@@ -12,7 +12,7 @@ const SCOPES: readonly TokenScope[] = ["repo:admin", "repo:write", "repo:read", 
 const isScope = (s: unknown): s is TokenScope => SCOPES.some((x) => x === s);
 
 function bad(what: string, field: string, problem: string): never {
-  throw new UnexpectedResponseError(`docker hub sent an unexpected ${what}: ${field} ${problem}`);
+  throw new UnexpectedResponseError(`Docker Hub sent an unexpected ${what}: ${field} ${problem}`);
 }
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);

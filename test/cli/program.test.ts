@@ -153,7 +153,7 @@ describe("usage errors exit 2", () => {
 
   it("refuses plain http to a host that is not loopback", async () => {
     const r = await parse(["--hub-url", "http://hub.example.test", "list"]);
-    expect(r.err).toBe("hub-tokens: the docker hub URL http://hub.example.test is not https: use https://hub.example.test (plain http is allowed only for a local emulator on a loopback address)\n");
+    expect(r.err).toBe("hub-tokens: the Docker Hub URL http://hub.example.test is not https: use https://hub.example.test (plain http is allowed only for a local emulator on a loopback address)\n");
     expect(r.code).toBe(2);
   });
 });

@@ -41,3 +41,23 @@ describe("deactivate and activate", () => {
     expect((await failure(runActivate({ tokens: ["off"], json: false }, t.deps))).exitCode).toBe(4);
   });
 });
+
+describe("activate and deactivate: no-ops said plainly", () => {
+  it("changes nothing and sends no request for a token already as asked, exit 0", async () => {
+    const t = loggedIn();
+    const off = ctx.hub.tokenByLabel("off").uuid;
+    ctx.hub.exchanges.length = 0;
+    await runDeactivate({ tokens: ["off"], json: false }, t.deps);
+    await runActivate({ tokens: ["ci"], json: false }, t.deps);
+    expect(t.stderr()).toBe(`off (${off.slice(0, 8)}) is already inactive\nci (${ctx.hub.tokenByLabel("ci").uuid.slice(0, 8)}) is already active\n`);
+    expect(ctx.hub.exchanges.map((e) => e.method)).toEqual(["GET", "GET"]);
+  });
+
+  it("changes only those not yet as asked", async () => {
+    const t = loggedIn();
+    await runDeactivate({ tokens: ["ci", "off"], json: true }, t.deps);
+    expect(ctx.hub.tokenByLabel("ci").is_active).toBe(false);
+    expect(t.stderr()).toMatch(/^off \([0-9a-f]{8}\) is already inactive\n✓ Deactivated ci \([0-9a-f]{8}\)\n$/);
+    expect((JSON.parse(t.stdout()) as { label: string; isActive: boolean }[]).map((x) => [x.label, x.isActive])).toEqual([["ci", false], ["off", false]]);
+  });
+});

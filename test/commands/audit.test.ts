@@ -64,6 +64,17 @@ describe("audit", () => {
     expect(t.stdout()).toContain("\n6 of 7 tokens flagged (unused: 90 days, expiring: within 14 days)\n");
   });
 
+  it("exits 3 with --exit-code when anything is flagged, after printing the findings; 0 when nothing is", async () => {
+    const t = loggedIn({ tty: true });
+    expect(await failure(runAudit(auditOpts({ exitCode: true }), t.deps))).toEqual({ line: "hub-tokens: 6 of 7 tokens flagged (audit --exit-code)", exitCode: 3 });
+    expect(t.stdout()).toContain("6 of 7 tokens flagged");
+    const j = loggedIn();
+    expect((await failure(runAudit(auditOpts({ exitCode: true, json: true }), j.deps))).exitCode).toBe(3);
+    expect(JSON.parse(j.stdout())).toHaveLength(6);
+    for (const l of ["off", "gone", "soon", "admin", "stale", "fresh"]) ctx.hub.state.tokens.delete(id(l));
+    await runAudit(auditOpts({ exitCode: true }), loggedIn().deps);
+  });
+
   it("says so when nothing is flagged", async () => {
     const t = loggedIn();
     for (const l of ["off", "gone", "soon", "admin", "stale", "fresh"]) ctx.hub.state.tokens.delete(id(l));
@@ -86,7 +97,19 @@ describe("prune", () => {
         `  off (${off}), Read-only, inactive\n` +
         `✓ Deleted stale (${stale})\n` +
         `✓ Deleted gone (${gone})\n` +
-        `✓ Deleted off (${off})\n`,
+        `✓ Deleted off (${off})\n` +
+        "Left alone: 3 tokens audit flags for findings not in --select (unused,expired,inactive): 1 never-used (may be new), 1 expiring (still works), 1 broad-scope (may be in use); add a finding to --select to delete those too\n",
+    );
+  });
+
+  it("says what audit flags that it leaves, and why, when it deletes nothing", async () => {
+    for (const l of ["off", "gone", "stale"]) ctx.hub.state.tokens.delete(id(l));
+    for (let i = 0; i < 5; i++) ctx.hub.addToken("mona", { label: `new-${i}`, createdAt: ago(2) });
+    const t = loggedIn();
+    await runPrune(pruneOpts({ dryRun: true }), t.deps);
+    expect(t.stderr()).toBe(
+      "No tokens to delete\n" +
+        "Left alone: 8 tokens audit flags for findings not in --select (unused,expired,inactive): 6 never-used (may be new), 1 expiring (still works), 1 broad-scope (may be in use); add a finding to --select to delete those too\n",
     );
   });
 
@@ -100,7 +123,10 @@ describe("prune", () => {
   it("shows the selection with --dry-run, chosen by --select", async () => {
     const t = loggedIn();
     await runPrune(pruneOpts({ select: ["never-used", "broad-scope"], dryRun: true }), t.deps);
-    expect(t.stderr()).toBe(`Would delete 2 tokens:\n  fresh (${id("fresh").slice(0, 8)}), Read-only, active\n  admin (${id("admin").slice(0, 8)}), Read, Write, Delete, active\n`);
+    expect(t.stderr()).toBe(
+      `Would delete 2 tokens:\n  fresh (${id("fresh").slice(0, 8)}), Read-only, active\n  admin (${id("admin").slice(0, 8)}), Read, Write, Delete, active\n` +
+        "Left alone: 4 tokens audit flags for findings not in --select (never-used,broad-scope): 1 unused (not selected), 1 expiring (still works), 1 expired (not selected), 1 inactive (not selected); add a finding to --select to delete those too\n",
+    );
     expect(labels()).toHaveLength(7);
   });
 

@@ -111,7 +111,7 @@ describe("create", () => {
     expect(sha256(printed.secret as string)).toBe(made.secret_sha256);
   });
 
-  it("with --docker-login --json, prints the token as Docker's without its secret, and does not read the item back", async () => {
+  it("with --docker-login --json, prints the token as Docker's without its secret, and reads the item only before (what it replaces), not back", async () => {
     const t = loggedIn();
     const reads = countReads(t.store, DOCKER_HUB_KEY);
     await runCreate(opts({ label: "both", scope: "read", expires: "never", dockerLogin: true, json: true }), t.deps);
@@ -120,7 +120,7 @@ describe("create", () => {
     expect(printed).toMatchObject({ id: made.uuid, label: "both", usedByDocker: true });
     expect(printed).not.toHaveProperty("secret");
     expect(t.store.entries.get(DOCKER_HUB_KEY)).toMatchObject({ username: "mona", tokenId: made.uuid });
-    expect(reads()).toBe(0);
+    expect(reads()).toBe(1);
   });
 
   it("takes the store's failure back: the token is deleted again", async () => {
@@ -223,5 +223,60 @@ describe("labelFrom", () => {
     expect(await labelFrom("ci", prompter, "Token description:")).toBe("ci");
     expect(seen.question).toBeUndefined();
     await expect(labelFrom("x".repeat(101), prompter, "Token description:")).rejects.toThrow("a token label has 1 to 100 characters");
+  });
+});
+
+describe("create: what it replaces, said plainly", () => {
+  const held = (t: ReturnType<typeof loggedIn>, id: string) => t.store.entries.set(DOCKER_HUB_KEY, { username: "mona", secret: "dckr_pat_oldoldoldoldoldwxyz", tokenId: id });
+  const flags = { scope: "read", expires: "never", dockerLogin: true } as const;
+
+  it("warns when another token has the label", async () => {
+    const first = ctx.hub.addToken("mona", { label: "ci" }).token;
+    const t = loggedIn();
+    await runCreate(opts({ label: "ci", scope: "read", expires: "30d" }), t.deps);
+    expect(t.stderr()).toMatch(new RegExp(`^! ci \\(${first.uuid.slice(0, 8)}\\) is labelled ci too: name each by id from now on\\n`));
+  });
+
+  it("--docker-login names the token Docker held and deactivates it once asked on a terminal", async () => {
+    const old = ctx.hub.addToken("mona", { label: "laptop" }).token;
+    const t = loggedIn({ tty: true, answers: [{ confirm: `Deactivate laptop (${old.uuid.slice(0, 8)}) once the new token is stored?`, answer: true }] });
+    held(t, old.uuid);
+    await runCreate(opts({ label: "laptop-2", ...flags }), t.deps);
+    expect(ctx.hub.tokenByLabel("laptop").is_active).toBe(false);
+    expect(t.store.entries.get(DOCKER_HUB_KEY)?.tokenId).toBe(ctx.hub.tokenByLabel("laptop-2").uuid);
+    expect(t.stderr()).toContain(`Docker holds laptop (${old.uuid.slice(0, 8)}) now; the new token takes its place.\n`);
+    expect(t.stderr()).toContain(`✓ Deactivated laptop (${old.uuid.slice(0, 8)}), which Docker used before\n`);
+  });
+
+  it("--docker-login --keep-old leaves it active and says how to deactivate it", async () => {
+    const old = ctx.hub.addToken("mona", { label: "laptop" }).token;
+    const t = loggedIn();
+    held(t, old.uuid);
+    await runCreate(opts({ label: "laptop-2", ...flags, keepOld: true }), t.deps);
+    expect(ctx.hub.tokenByLabel("laptop").is_active).toBe(true);
+    expect(t.stderr()).toContain(`  laptop (${old.uuid.slice(0, 8)}) stays active, though Docker no longer uses it (hub-tokens deactivate ${old.uuid})\n`);
+  });
+
+  it("--docker-login off a terminal needs --replace or --keep-old, before creating anything", async () => {
+    const old = ctx.hub.addToken("mona", { label: "laptop" }).token;
+    const t = loggedIn();
+    held(t, old.uuid);
+    expect(await failure(runCreate(opts({ label: "laptop-2", ...flags }), t.deps))).toEqual({
+      line: `hub-tokens: Docker holds laptop (${old.uuid.slice(0, 8)}), still active: pass --replace to deactivate it once the new token is stored, or --keep-old to leave it active`,
+      exitCode: 2,
+    });
+    expect(ctx.hub.tokensOf("mona").map((x) => x.token_label)).toEqual(["laptop"]);
+    const r = loggedIn();
+    held(r, old.uuid);
+    await runCreate(opts({ label: "laptop-2", ...flags, replace: true }), r.deps);
+    expect(ctx.hub.tokenByLabel("laptop").is_active).toBe(false);
+  });
+
+  it("--docker-login asks nothing when the token Docker held is already inactive or gone", async () => {
+    const old = ctx.hub.addToken("mona", { label: "laptop", isActive: false }).token;
+    const t = loggedIn();
+    held(t, old.uuid);
+    await runCreate(opts({ label: "laptop-2", ...flags }), t.deps);
+    expect(t.store.entries.get(DOCKER_HUB_KEY)?.tokenId).toBe(ctx.hub.tokenByLabel("laptop-2").uuid);
   });
 });

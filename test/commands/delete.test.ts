@@ -119,7 +119,7 @@ describe("delete", () => {
       });
     const [laptop, old] = [short("laptop"), short("old")];
     expect(await failure(runDelete(opts({ tokens: ["laptop", "old"], yes: true }), t.deps))).toEqual({
-      line: `hub-tokens: deleted 0 of 2 tokens; not laptop (${laptop}), old (${old}): docker hub refused the session: it expired or was revoked (run: hub-tokens login)`,
+      line: `hub-tokens: deleted 0 of 2 tokens; not laptop (${laptop}), old (${old}): Docker Hub refused the session: it expired or was revoked (run: hub-tokens login)`,
       exitCode: 4,
     });
     expect(labels()).toHaveLength(5);

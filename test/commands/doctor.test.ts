@@ -84,7 +84,7 @@ describe("doctor", () => {
         `✗ Hub session: not logged in to ${ctx.hub.url} (fix: hub-tokens login)\n` +
         `✓ Hub reachable: ${ctx.hub.url} answered\n` +
         "! Docker Hub credential: none stored, so Docker pulls from Docker Hub anonymously (and is rate-limited as such) (fix: hub-tokens create --docker-login)\n" +
-        "- Expiring tokens: needs the token list from docker hub\n",
+        "- Expiring tokens: needs the token list from Docker Hub\n",
     );
   });
 
@@ -121,7 +121,7 @@ describe("doctor", () => {
 
   it.each([
     ["inactive", (id: string) => void (ctx.hub.state.tokens.get(id)!.is_active = false), (s: string) => `laptop (${s}) …KEEP for mona is inactive (fix: hub-tokens activate ${s}, or hub-tokens rotate)`],
-    ["deleted", (id: string) => void ctx.hub.state.tokens.delete(id), (s: string) => `token ${s} …KEEP for mona no longer exists on docker hub (fix: hub-tokens create --docker-login)`],
+    ["deleted", (id: string) => void ctx.hub.state.tokens.delete(id), (s: string) => `token ${s} …KEEP for mona no longer exists on Docker Hub (fix: hub-tokens create --docker-login)`],
   ])("fails when Docker's token is %s on the Hub", async (_name, change, line) => {
     const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
     const { token } = ctx.hub.addToken("mona", { label: "laptop", secret: "dckr_pat_0123456789abcdefghijKEEP" });
@@ -145,21 +145,21 @@ describe("doctor", () => {
     ctx.hub.state.sessions.clear();
     t.deps.host = host();
     expect(await failure(runDoctor(opts(), t.deps))).toEqual({ line: "hub-tokens: 1 check failed: Hub session", exitCode: 1 });
-    expect(t.stdout()).toContain("✗ Hub session: docker hub refused mona's session: it expired or was revoked (fix: hub-tokens login)\n");
+    expect(t.stdout()).toContain("✗ Hub session: Docker Hub refused mona's session: it expired or was revoked (fix: hub-tokens login)\n");
   });
 
   it("says the Hub can't be reached, logged in or not", async () => {
     const t = testDeps({ hubUrl: "http://127.0.0.1:9", dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
     t.deps.host = host();
     expect(await failure(runDoctor(opts(), t.deps))).toEqual({ line: "hub-tokens: 2 checks failed: Hub session, Hub reachable", exitCode: 1 });
-    expect(t.stdout()).toContain("✗ Hub reachable: can't reach docker hub at 127.0.0.1:9 (ECONNREFUSED): check your network and try again (fix: check the network, a proxy or --hub-url)\n");
+    expect(t.stdout()).toContain("✗ Hub reachable: can't reach Docker Hub at 127.0.0.1:9 (ECONNREFUSED): check your network and try again (fix: check the network, a proxy or --hub-url)\n");
   });
 
   it("says the Hub can't be reached", async () => {
     const t = testDeps({ hubUrl: "http://127.0.0.1:9", session: { username: "mona", token: ctx.hub.sessionFor("mona") }, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
     t.deps.host = host();
     expect(await failure(runDoctor(opts(), t.deps))).toEqual({ line: "hub-tokens: 1 check failed: Hub reachable", exitCode: 1 });
-    expect(t.stdout()).toContain("✗ Hub reachable: can't reach docker hub at 127.0.0.1:9 (ECONNREFUSED): check your network and try again (fix: check the network, a proxy or --hub-url)\n");
+    expect(t.stdout()).toContain("✗ Hub reachable: can't reach Docker Hub at 127.0.0.1:9 (ECONNREFUSED): check your network and try again (fix: check the network, a proxy or --hub-url)\n");
   });
 
   it("fails on a session past its expiry without asking the Hub with it", async () => {

@@ -170,7 +170,7 @@ describe("list", () => {
     const session = ctx.hub.sessionFor("mona");
     const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: session }, connect: async (s) => new HubClient({ baseUrl: ctx.hub.url, session: s!, maxRateLimitWaitMs: 0 }) });
     const f = await failure(runList(opts(), t.deps));
-    expect(f.line).toMatch(/^hub-tokens: docker hub's rate limit was reached: try again after \d\d:\d\d:\d\d UTC$/);
+    expect(f.line).toMatch(/^hub-tokens: Docker Hub's rate limit was reached: try again after \d\d:\d\d:\d\d UTC$/);
     expect(f.exitCode).toBe(1);
   });
 

@@ -82,7 +82,7 @@ describe("login", () => {
   it("reports a wrong password with exit 4 and keeps nothing", async () => {
     const t = testDeps({ hubUrl: ctx.hub.url, stdin: "wrong\n" });
     const f = await failure(runLogin({ username: "otto", passwordStdin: true }, t.deps));
-    expect(f).toEqual({ line: "hub-tokens: docker hub did not accept the password for otto: check the username and password and try again", exitCode: 4 });
+    expect(f).toEqual({ line: "hub-tokens: Docker Hub did not accept the password for otto: check the username and password and try again", exitCode: 4 });
     expect(f.line).not.toContain("wrong");
     expect(t.sessions.entries.size).toBe(0);
   });
@@ -90,7 +90,7 @@ describe("login", () => {
   it("reports a wrong 2FA code with exit 4", async () => {
     const t = testDeps({ hubUrl: ctx.hub.url, tty: true, answers: [{ password: "Password:", answer: MONA.password }, { input: "Two-factor authentication code:", answer: "000000" }] });
     const f = await failure(runLogin({ username: "mona", passwordStdin: false }, t.deps));
-    expect(f).toEqual({ line: "hub-tokens: docker hub did not accept the 2FA code: enter the current code from your authenticator app", exitCode: 4 });
+    expect(f).toEqual({ line: "hub-tokens: Docker Hub did not accept the 2FA code: enter the current code from your authenticator app", exitCode: 4 });
     expect(t.sessions.entries.size).toBe(0);
   });
 

@@ -135,7 +135,7 @@ describe("--org", () => {
         },
       });
     expect(await failure(runOrgDelete(del({ tokens: ["ci", "old"], yes: true }), t.deps))).toEqual({
-      line: `hub-tokens: deleted 0 of 2 tokens; not ci (${ci.id.slice(0, 8)}), old (${old.id.slice(0, 8)}): docker hub refused the session: it expired or was revoked (run: hub-tokens login)`,
+      line: `hub-tokens: deleted 0 of 2 tokens; not ci (${ci.id.slice(0, 8)}), old (${old.id.slice(0, 8)}): Docker Hub refused the session: it expired or was revoked (run: hub-tokens login)`,
       exitCode: 4,
     });
     expect(labels()).toEqual(["old", "ci"]);
@@ -201,14 +201,20 @@ describe("audit and prune --org", () => {
     const t = as("mona");
     await runPrune(pruneOpts({ yes: true }), t.deps);
     expect(labels().sort()).toEqual(["fine", "soon", "unused"]);
-    expect(t.stderr()).toBe(`✓ Deleted off (${s.off.id.slice(0, 8)}) from acme\n✓ Deleted gone (${s.gone.id.slice(0, 8)}) from acme\n✓ Deleted stale (${s.stale.id.slice(0, 8)}) from acme\n`);
+    expect(t.stderr()).toBe(
+      `✓ Deleted off (${s.off.id.slice(0, 8)}) from acme\n✓ Deleted gone (${s.gone.id.slice(0, 8)}) from acme\n✓ Deleted stale (${s.stale.id.slice(0, 8)}) from acme\n` +
+        "Left alone: 2 tokens audit flags for findings not in --select (unused,expired,inactive): 1 never-used (may be new), 1 expiring (still works); add a finding to --select to delete those too\n",
+    );
   });
 
   it("prune --dry-run shows the organization's selection and deletes nothing", async () => {
     const s = seedAll();
     const t = as("mona");
     await runPrune(pruneOpts({ select: ["never-used"], dryRun: true }), t.deps);
-    expect(t.stderr()).toBe(`Would delete 1 token of acme:\n  unused (${s.unused.id.slice(0, 8)}), repo:acme/app (repo-pull), active\n`);
+    expect(t.stderr()).toBe(
+      `Would delete 1 token of acme:\n  unused (${s.unused.id.slice(0, 8)}), repo:acme/app (repo-pull), active\n` +
+        "Left alone: 4 tokens audit flags for findings not in --select (never-used): 1 unused (not selected), 1 expiring (still works), 1 expired (not selected), 1 inactive (not selected); add a finding to --select to delete those too\n",
+    );
     expect(labels()).toHaveLength(6);
   });
 

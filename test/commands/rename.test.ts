@@ -34,3 +34,20 @@ describe("rename", () => {
     expect((await failure(runRename({ token: "dup", label: "x", json: false }, loggedIn().deps))).line).toMatch(/^hub-tokens: "dup" matches 2 tokens: dup \(\w{8}\), dup \(\w{8}\) \(name one by its id\)$/);
   });
 });
+
+describe("rename: no-ops and duplicates", () => {
+  it("sends no request and says so when the label is already the one asked for", async () => {
+    const t = loggedIn();
+    ctx.hub.exchanges.length = 0;
+    await runRename({ token: "ci", label: "ci", json: false }, t.deps);
+    expect(t.stderr()).toBe(`ci (${ctx.hub.tokenByLabel("ci").uuid.slice(0, 8)}) is already labelled ci\n`);
+    expect(ctx.hub.exchanges.map((e) => e.method)).toEqual(["GET"]);
+  });
+
+  it("warns when another token has the new label", async () => {
+    const t = loggedIn();
+    const dups = ctx.hub.tokensOf("mona").filter((x) => x.token_label === "dup").map((x) => x.uuid.slice(0, 8));
+    await runRename({ token: "ci", label: "dup", json: false }, t.deps);
+    expect(t.stderr()).toMatch(new RegExp(`^! dup \\(${dups[0]}\\), dup \\(${dups[1]}\\) are labelled dup too: name them by id from now on\\n✓ Renamed ci`));
+  });
+});

@@ -15,7 +15,10 @@ describe("pickToken", () => {
   it("takes a unique uuid prefix", () => expect(pickToken(tokens, "0d8f2a").id).toBe(tokens[0]!.id));
   it("takes an exact label", () => expect(pickToken(tokens, "laptop").id).toBe(tokens[2]!.id));
   it("does not take a label by prefix", () => expect(() => pickToken(tokens, "lap")).toThrow('no token has the id or label "lap"'));
-  it("does not take a prefix shorter than 4", () => expect(() => pickToken(tokens, "7b3")).toThrow('no token has the id or label "7b3"'));
+  it("does not take a prefix shorter than 4, and says so when it begins an id", () => {
+    expect(() => pickToken(tokens, "7b3")).toThrow('"7b3" is too short for an id prefix: give at least 4 characters (it begins the id of laptop (7b3e9f00))');
+    expect(() => pickToken(tokens, "ff")).toThrow('no token has the id or label "ff"');
+  });
 
   it("refuses a label two tokens share, listing them", () => {
     expect(() => pickToken(tokens, "ci")).toThrow('"ci" matches 2 tokens: ci (0d8f2a1c), ci (0d8f9999)');

@@ -133,7 +133,7 @@ describe("rotate", () => {
       const { t, short, oldSecret } = setup();
       await breakStep(t, (real) => ({ createToken: (r) => ((ctx.hub.faults.serverErrors = 1), real.createToken(r)) }));
       expect(await failure(runRotate(opts(), t.deps))).toEqual({
-        line: `hub-tokens: could not create the new token (docker hub is unavailable (HTTP 503): try again later); laptop (${short}) is unchanged, and Docker still uses it`,
+        line: `hub-tokens: could not create the new token (Docker Hub is unavailable (HTTP 503): try again later); laptop (${short}) is unchanged, and Docker still uses it`,
         exitCode: 1,
       });
       expect(state().map((x) => x.slice(0, 2))).toEqual([["ci", true], ["laptop", true]]);
@@ -169,7 +169,7 @@ describe("rotate", () => {
       const fresh = () => ctx.hub.tokenByLabel(NEW_LABEL);
       const { line } = await failure(runRotate(opts(), t.deps));
       expect(line).toBe(
-        `hub-tokens: the registry's token service refused it, so ${NEW_LABEL} (${fresh().uuid.slice(0, 8)}) is left over and deleting it failed too (docker hub is unavailable (HTTP 503): try again later): delete it with hub-tokens delete ${fresh().uuid}; laptop (${ctx.hub.tokenByLabel("laptop").uuid.slice(0, 8)}) is unchanged, and Docker still uses it`,
+        `hub-tokens: the registry's token service refused it, so ${NEW_LABEL} (${fresh().uuid.slice(0, 8)}) is left over and deleting it failed too (Docker Hub is unavailable (HTTP 503): try again later): delete it with hub-tokens delete ${fresh().uuid}; laptop (${ctx.hub.tokenByLabel("laptop").uuid.slice(0, 8)}) is unchanged, and Docker still uses it`,
       );
       expect(ctx.hub.tokenByLabel("laptop").is_active).toBe(true);
     });
@@ -191,7 +191,7 @@ describe("rotate", () => {
       const fresh = () => ctx.hub.tokenByLabel(NEW_LABEL);
       const { line, exitCode } = await failure(runRotate(opts(), t.deps));
       expect({ line, exitCode }).toEqual({
-        line: `hub-tokens: ${NEW_LABEL} (${fresh().uuid.slice(0, 8)}) is stored for Docker and works, but could not deactivate laptop (${short}) (docker hub is unavailable (HTTP 503): try again later): it still works (run: hub-tokens deactivate ${ctx.hub.tokenByLabel("laptop").uuid})`,
+        line: `hub-tokens: ${NEW_LABEL} (${fresh().uuid.slice(0, 8)}) is stored for Docker and works, but could not deactivate laptop (${short}) (Docker Hub is unavailable (HTTP 503): try again later): it still works (run: hub-tokens deactivate ${ctx.hub.tokenByLabel("laptop").uuid})`,
         exitCode: 1,
       });
       expect(state().map((x) => x.slice(0, 2))).toEqual([[NEW_LABEL, true], ["ci", true], ["laptop", true]]);

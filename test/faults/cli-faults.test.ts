@@ -47,7 +47,7 @@ describe("5xx", () => {
   it("a list that keeps failing: one line, exit 1, nothing on stdout, a bounded number of tries", async () => {
     ctx.hub.faults.serverErrors = 100;
     const t = loggedIn();
-    expect(await failure(runList(list, t.deps))).toEqual({ line: "hub-tokens: docker hub is unavailable (HTTP 503): try again later", exitCode: 1 });
+    expect(await failure(runList(list, t.deps))).toEqual({ line: "hub-tokens: Docker Hub is unavailable (HTTP 503): try again later", exitCode: 1 });
     expect(t.stdout()).toBe("");
     expect(requests("GET")).toHaveLength(4);
   });
@@ -55,7 +55,7 @@ describe("5xx", () => {
   it("a create is sent once: one line, exit 1, no token, nothing stored for Docker", async () => {
     ctx.hub.faults.serverErrors = 1;
     const t = loggedIn();
-    expect(await failure(runCreate(create({ dockerLogin: true }), t.deps))).toEqual({ line: "hub-tokens: docker hub is unavailable (HTTP 503): try again later", exitCode: 1 });
+    expect(await failure(runCreate(create({ dockerLogin: true }), t.deps))).toEqual({ line: "hub-tokens: Docker Hub is unavailable (HTTP 503): try again later", exitCode: 1 });
     expect(requests("POST")).toHaveLength(1);
     expect(labels()).toEqual(["laptop", "old"]);
     expect(await t.store.list()).toEqual({});
@@ -64,7 +64,7 @@ describe("5xx", () => {
   it("a login is sent once, and keeps no session", async () => {
     ctx.hub.faults.serverErrors = 1;
     const t = testDeps({ hubUrl: ctx.hub.url, stdin: `${MONA.password}\n` });
-    expect(await failure(runLogin({ username: "mona", passwordStdin: true }, t.deps))).toEqual({ line: "hub-tokens: docker hub is unavailable (HTTP 503): try again later", exitCode: 1 });
+    expect(await failure(runLogin({ username: "mona", passwordStdin: true }, t.deps))).toEqual({ line: "hub-tokens: Docker Hub is unavailable (HTTP 503): try again later", exitCode: 1 });
     expect(ctx.hub.exchanges.filter((x) => x.path === "/v2/users/login")).toHaveLength(1);
     expect(await t.sessions.list()).toEqual({});
   });
@@ -120,7 +120,7 @@ describe("connection resets and lost answers", () => {
   it("a list that keeps being reset gives up with one line naming the host", async () => {
     ctx.hub.faults.dropConnections = 100;
     const t = loggedIn();
-    expect(await failure(runList(list, t.deps))).toEqual({ line: `hub-tokens: can't reach docker hub at ${host()} (UND_ERR_SOCKET): check your network and try again`, exitCode: 1 });
+    expect(await failure(runList(list, t.deps))).toEqual({ line: `hub-tokens: can't reach Docker Hub at ${host()} (UND_ERR_SOCKET): check your network and try again`, exitCode: 1 });
     expect(requests("GET")).toHaveLength(4);
   });
 
@@ -128,7 +128,7 @@ describe("connection resets and lost answers", () => {
     ctx.hub.faults.dropConnections = 1;
     const t = loggedIn();
     expect(await failure(runCreate(create(), t.deps))).toEqual({
-      line: `hub-tokens: the connection to docker hub broke after POST /v2/access-tokens was sent (UND_ERR_SOCKET): ${MAYBE_MADE}`,
+      line: `hub-tokens: the connection to Docker Hub broke after POST /v2/access-tokens was sent (UND_ERR_SOCKET): ${MAYBE_MADE}`,
       exitCode: 1,
     });
     expect(requests("POST")).toHaveLength(1);
@@ -138,7 +138,7 @@ describe("connection resets and lost answers", () => {
     ctx.hub.faults.loseAnswers = 1;
     const t = loggedIn();
     expect(await failure(runCreate(create({ dockerLogin: true }), t.deps))).toEqual({
-      line: `hub-tokens: the connection to docker hub broke after POST /v2/access-tokens was sent (UND_ERR_SOCKET): ${MAYBE_MADE}`,
+      line: `hub-tokens: the connection to Docker Hub broke after POST /v2/access-tokens was sent (UND_ERR_SOCKET): ${MAYBE_MADE}`,
       exitCode: 1,
     });
     expect(requests("POST")).toHaveLength(1);
@@ -153,14 +153,14 @@ describe("truncated and malformed answers", () => {
     await runList(list, loggedIn().deps);
     ctx.hub.faults.malformedBodies = 100;
     const t = loggedIn();
-    expect(await failure(runList(list, t.deps))).toEqual({ line: "hub-tokens: docker hub's answer to GET /v2/access-tokens was not readable JSON", exitCode: 1 });
+    expect(await failure(runList(list, t.deps))).toEqual({ line: "hub-tokens: Docker Hub's answer to GET /v2/access-tokens was not readable JSON", exitCode: 1 });
     expect(t.stdout()).toBe("");
   });
 
   it("a create with a cut answer is not sent again, and says the token may exist", async () => {
     ctx.hub.faults.malformedBodies = 1;
     const t = loggedIn();
-    expect(await failure(runCreate(create(), t.deps))).toEqual({ line: `hub-tokens: docker hub's answer to POST /v2/access-tokens was not readable JSON: ${MAYBE_MADE}`, exitCode: 1 });
+    expect(await failure(runCreate(create(), t.deps))).toEqual({ line: `hub-tokens: Docker Hub's answer to POST /v2/access-tokens was not readable JSON: ${MAYBE_MADE}`, exitCode: 1 });
     expect(requests("POST")).toHaveLength(1);
     expect(labels()).toEqual(["ci", "laptop", "old"]);
     expect(t.stdout()).toBe("");
@@ -170,7 +170,7 @@ describe("truncated and malformed answers", () => {
     ctx.hub.tokenByLabel("laptop").scopes = "repo:write" as unknown as string[];
     const t = loggedIn();
     const { line, exitCode } = await failure(runList(list, t.deps));
-    expect(line).toMatch(/^hub-tokens: docker hub sent an unexpected access token: scopes /);
+    expect(line).toMatch(/^hub-tokens: Docker Hub sent an unexpected access token: scopes /);
     expect(exitCode).toBe(1);
     ctx.hub.exchanges.length = 0;
   });
@@ -182,8 +182,8 @@ describe("slow bodies", () => {
     ctx.hub.faults.slowBodyMs = 2_500;
     const t = loggedIn({ responseTimeoutMs: 200, retries: 1 });
     const [listed, created] = await Promise.all([failure(runList(list, t.deps)), failure(runCreate(create(), loggedIn({ responseTimeoutMs: 200 }).deps))]);
-    expect(listed).toEqual({ line: `hub-tokens: can't reach docker hub at ${host()} (UND_ERR_BODY_TIMEOUT): check your network and try again`, exitCode: 1 });
-    expect(created).toEqual({ line: `hub-tokens: the connection to docker hub broke after POST /v2/access-tokens was sent (UND_ERR_BODY_TIMEOUT): ${MAYBE_MADE}`, exitCode: 1 });
+    expect(listed).toEqual({ line: "hub-tokens: Docker Hub did not answer GET /v2/access-tokens within 200 ms (2 tries): try again later", exitCode: 1 });
+    expect(created).toEqual({ line: `hub-tokens: Docker Hub did not answer POST /v2/access-tokens within 200 ms: ${MAYBE_MADE}`, exitCode: 1 });
     expect(requests("GET")).toHaveLength(2);
     expect(requests("POST")).toHaveLength(1);
     ctx.hub.faults.slowBodyMs = 0;
@@ -205,7 +205,7 @@ describe("the session expiring mid-list", () => {
     own = seen = emulator;
     for (let i = 0; i < 250; i++) emulator.addToken("mona", { label: `t${i}` });
     const t = testDeps({ hubUrl: emulator.url, session: { username: "mona", token: emulator.sessionFor("mona", { ttlSeconds: 60 }) } });
-    expect(await failure(runList(list, t.deps))).toEqual({ line: "hub-tokens: docker hub refused the session: it expired or was revoked (run: hub-tokens login)", exitCode: 4 });
+    expect(await failure(runList(list, t.deps))).toEqual({ line: "hub-tokens: Docker Hub refused the session: it expired or was revoked (run: hub-tokens login)", exitCode: 4 });
     expect(t.stdout()).toBe("");
     // Pages 2 and 3 go out together; the command stops at the first 401, the other may still be on its way.
     const [first, ...rest] = emulator.exchanges.map((x) => x.status);
@@ -245,7 +245,7 @@ describe("a token deleted between list and change", () => {
   it("rename names the token the Hub no longer has, exit 1", async () => {
     const t = loggedIn();
     const uuid = vanishing(t, "laptop");
-    expect(await failure(runRename({ token: "laptop", label: "new", json: false }, t.deps))).toEqual({ line: `hub-tokens: docker hub has no token ${uuid}`, exitCode: 1 });
+    expect(await failure(runRename({ token: "laptop", label: "new", json: false }, t.deps))).toEqual({ line: `hub-tokens: Docker Hub has no token ${uuid}`, exitCode: 1 });
     expect(requests("PATCH")).toHaveLength(1);
   });
 });

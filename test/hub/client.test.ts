@@ -79,7 +79,7 @@ describe("login", () => {
     const wrong = String((Number(e.currentCode("ada")) + 500_000) % 1_000_000).padStart(6, "0");
     const err = await failure(client(e).login("ada", "pw", async () => wrong));
     expect(err).toBeInstanceOf(LoginError);
-    expect(err.message).toBe("docker hub did not accept the 2FA code: enter the current code from your authenticator app");
+    expect(err.message).toBe("Docker Hub did not accept the 2FA code: enter the current code from your authenticator app");
     expect((err as LoginError).exitCode).toBe(ExitCode.auth);
   });
 
@@ -89,7 +89,7 @@ describe("login", () => {
     const err = await failure(client(e).login("ada", "hunter2", async () => ((asked = true), "000000")));
     expect(asked).toBe(false);
     expect(err).toBeInstanceOf(LoginError);
-    expect(err.message).toBe("docker hub did not accept the password for ada: check the username and password and try again");
+    expect(err.message).toBe("Docker Hub did not accept the password for ada: check the username and password and try again");
   });
 });
 
@@ -98,7 +98,7 @@ describe("sessions", () => {
     const e = await start();
     const err = await failure(client(e).listTokens());
     expect(err).toBeInstanceOf(AuthError);
-    expect(err.message).toBe("not logged in to docker hub");
+    expect(err.message).toBe("not logged in to Docker Hub");
     expect(e.exchanges).toEqual([]);
   });
 
@@ -106,7 +106,7 @@ describe("sessions", () => {
     const e = await start();
     const err = await failure(client(e, { session: e.sessionFor("mona", { ttlSeconds: -10 }) }).listTokens());
     expect(err).toBeInstanceOf(AuthError);
-    expect(err.message).toBe("docker hub refused the session: it expired or was revoked");
+    expect(err.message).toBe("Docker Hub refused the session: it expired or was revoked");
     expect((err as AuthError).hint).toBe("run: hub-tokens login");
   });
 
@@ -228,7 +228,7 @@ describe("personal access tokens", () => {
     expect(e.tokensOf("mona")).toEqual([]);
     const err = await failure(hub.deleteToken(id));
     expect(err).toBeInstanceOf(NotFoundError);
-    expect(err.message).toBe(`docker hub has no token ${id}`);
+    expect(err.message).toBe(`Docker Hub has no token ${id}`);
     expect(await failure(hub.getToken("nope"))).toBeInstanceOf(NotFoundError);
   });
 
@@ -236,7 +236,7 @@ describe("personal access tokens", () => {
     const e = await start();
     const err = await failure(client(e, { as: "mona" }).createToken({ label: "x", scopes: ["repo:read"], expiresAt: new Date(Date.now() - 60_000) }));
     expect(err).toBeInstanceOf(HubApiError);
-    expect(err.message).toBe("docker hub refused the request: expires_at: Expiration date must be in the future.");
+    expect(err.message).toBe("Docker Hub refused the request: expires_at: Expiration date must be in the future.");
     expect((err as HubApiError).status).toBe(400);
   });
 
@@ -343,7 +343,7 @@ describe("rate limits", () => {
     const warned: string[] = [];
     await client(e, { as: "mona", announceWaitMs: 0, warn: (l) => warned.push(l) }).listTokens();
     expect(warned).toHaveLength(1);
-    expect(warned[0]).toMatch(/^docker hub's rate limit was reached: waiting \d+ s before trying again$/);
+    expect(warned[0]).toMatch(/^Docker Hub's rate limit was reached: waiting \d+ s before trying again$/);
   });
 
   it("gives up with a RateLimitError saying when to retry once the Hub's wait would exceed the bound", async () => {
@@ -353,7 +353,7 @@ describe("rate limits", () => {
     expect(err).toBeInstanceOf(RateLimitError);
     const retryAt = (err as RateLimitError).retryAt!;
     expect(retryAt.getTime() % 3_600_000).toBe(0);
-    expect(err.message).toBe(`docker hub's rate limit was reached: try again after ${retryAt.toISOString().slice(11, 19)} UTC`);
+    expect(err.message).toBe(`Docker Hub's rate limit was reached: try again after ${retryAt.toISOString().slice(11, 19)} UTC`);
     expect(e.exchanges.map((x) => x.status)).toEqual([200, 429]);
   });
 
@@ -430,7 +430,7 @@ describe("failures and retries", () => {
     const e = await start({ faults: { serverErrors: 1 } });
     const err = await failure(client(e, { as: "mona" }).createToken({ label: "once", scopes: ["repo:read"] }));
     expect(err).toBeInstanceOf(HubUnavailableError);
-    expect(err.message).toBe("docker hub is unavailable (HTTP 503): try again later");
+    expect(err.message).toBe("Docker Hub is unavailable (HTTP 503): try again later");
     expect(e.exchanges.filter((x) => x.method === "POST")).toHaveLength(1);
   });
 
@@ -448,7 +448,7 @@ describe("failures and retries", () => {
     e.faults.dropConnections = 1;
     const err = await failure(hub.createToken({ label: "dropped", scopes: ["repo:read"] }));
     expect(err).toBeInstanceOf(HubUnavailableError);
-    expect(err.message).toBe("the connection to docker hub broke after POST /v2/access-tokens was sent (UND_ERR_SOCKET): the change may have been made, so check before trying again");
+    expect(err.message).toBe("the connection to Docker Hub broke after POST /v2/access-tokens was sent (UND_ERR_SOCKET): the change may have been made, so check before trying again");
     expect(e.exchanges.filter((x) => x.method === "POST")).toHaveLength(1);
   });
 
@@ -474,7 +474,7 @@ describe("failures and retries", () => {
     e.faults.malformedBodies = 1;
     const err = await failure(hub.createToken({ label: "cut", scopes: ["repo:read"] }));
     expect(err).toBeInstanceOf(UnexpectedResponseError);
-    expect(err.message).toBe("docker hub's answer to POST /v2/access-tokens was not readable JSON: the change may have been made, so check before trying again");
+    expect(err.message).toBe("Docker Hub's answer to POST /v2/access-tokens was not readable JSON: the change may have been made, so check before trying again");
   });
 
   it("times out a slow answer, retries, then reports the Hub unavailable", async () => {
@@ -482,7 +482,14 @@ describe("failures and retries", () => {
     const e = await start({ faults: { latencyMs: 2_500 } });
     const err = await failure(client(e, { as: "mona", responseTimeoutMs: 100, retries: 1 }).listTokens());
     expect(err).toBeInstanceOf(HubUnavailableError);
-    expect(err.message).toContain("(UND_ERR_HEADERS_TIMEOUT)");
+    expect(err.message).toBe("Docker Hub did not answer GET /v2/access-tokens within 100 ms (2 tries): try again later");
+  });
+
+  it("says a login that got no answer changed nothing, so it can be tried again", async () => {
+    const e = await start({ faults: { latencyMs: 2_500 } });
+    const err = await failure(client(e, { responseTimeoutMs: 100 }).login("mona", "pw", async () => "000000"));
+    expect(err).toBeInstanceOf(HubUnavailableError);
+    expect(err.message).toBe("Docker Hub did not answer the login within 100 ms: a login changes nothing, so try again");
   });
 
   it("reports an unreachable Hub after retrying the connection", async () => {
@@ -510,7 +517,7 @@ describe("failures and retries", () => {
     e.tokenByLabel("ci").is_active = "yes" as unknown as boolean;
     const err = await failure(client(e, { as: "mona" }).listTokens());
     expect(err).toBeInstanceOf(UnexpectedResponseError);
-    expect(err.message).toBe("docker hub sent an unexpected access token: is_active is not true or false");
+    expect(err.message).toBe("Docker Hub sent an unexpected access token: is_active is not true or false");
     e.exchanges.length = 0; // the emulator was made to break the contract on purpose
   });
 });

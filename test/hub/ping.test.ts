@@ -23,7 +23,7 @@ describe("ping", () => {
 
   it("fails when the Hub keeps answering 5xx", async () => {
     e = await startEmulator({ faults: { serverErrors: 10 } });
-    await expect(new HubClient({ baseUrl: e.url, backoffMs: 1 }).ping()).rejects.toThrow(new HubUnavailableError("docker hub is unavailable (HTTP 503): try again later", 503));
+    await expect(new HubClient({ baseUrl: e.url, backoffMs: 1 }).ping()).rejects.toThrow(new HubUnavailableError("Docker Hub is unavailable (HTTP 503): try again later", 503));
   });
 
   it("fails when nothing listens", async () => {

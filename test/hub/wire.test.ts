@@ -30,7 +30,7 @@ describe("parseToken", () => {
     [{ ...TOKEN, created_at: "yesterday" }, "created_at is not a time"],
     [[TOKEN], "the body is not a JSON object"],
   ])("names the field that is wrong (%#)", (body, words) => {
-    expect(() => parseToken(body)).toThrow(new UnexpectedResponseError(`docker hub sent an unexpected access token: ${words}`));
+    expect(() => parseToken(body)).toThrow(new UnexpectedResponseError(`Docker Hub sent an unexpected access token: ${words}`));
   });
 
   it("throws only UnexpectedResponseError, whatever JSON arrives", () => {

@@ -122,9 +122,9 @@ describe("commands against the emulator, with --debug", () => {
     const expired = testDeps({ hubUrl: hub.url, session: { username: "mona", token: revoked } });
     messages.push((await failure(runList({ active: false, inactive: false, json: false }, expired.deps))).line);
     expect(messages).toEqual([
-      "hub-tokens: docker hub did not accept the password for mona: check the username and password and try again",
-      "hub-tokens: docker hub did not accept the 2FA code: enter the current code from your authenticator app",
-      "hub-tokens: docker hub refused the session: it expired or was revoked (run: hub-tokens login)",
+      "hub-tokens: Docker Hub did not accept the password for mona: check the username and password and try again",
+      "hub-tokens: Docker Hub did not accept the 2FA code: enter the current code from your authenticator app",
+      "hub-tokens: Docker Hub refused the session: it expired or was revoked (run: hub-tokens login)",
     ]);
     expectNoSecretLeak(["not-the-password-77", MONA.password, "000000", revoked], { messages, stderr: wrongPassword.stderr() + wrongCode.stderr() + expired.stderr() });
   });

@@ -24,7 +24,7 @@ describe("plain http", () => {
     runHelperProcess(args, "", { PATH: process.env.PATH, HUBPAT_CONFIG_DIR: mkdtempSync(join(tmpdir(), "hubpat-tr-")), ...env }, [process.execPath, HUB_TOKENS]);
 
   it("is refused for a host that is not loopback, by flag or environment, naming the fix (exit 2)", async () => {
-    const line = "hub-tokens: the docker hub URL http://example.com is not https: use https://example.com (plain http is allowed only for a local emulator on a loopback address)\n";
+    const line = "hub-tokens: the Docker Hub URL http://example.com is not https: use https://example.com (plain http is allowed only for a local emulator on a loopback address)\n";
     expect(await run(["--hub-url", "http://example.com", "list"])).toEqual({ stdout: "", stderr: line, exitCode: 2, signal: null });
     expect(await run(["list"], { HUBPAT_HUB_URL: "http://example.com" })).toEqual({ stdout: "", stderr: line, exitCode: 2, signal: null });
   });
@@ -36,7 +36,7 @@ describe("plain http", () => {
 
   it("refuses a URL carrying credentials without repeating them (exit 2)", async () => {
     const r = await run(["--hub-url", "https://mona:hunter2-in-url@hub.example.com", "list"]);
-    expect(r).toEqual({ stdout: "", stderr: "hub-tokens: the docker hub URL must not carry a username or password: give https://hub.example.com and use hub-tokens login\n", exitCode: 2, signal: null });
+    expect(r).toEqual({ stdout: "", stderr: "hub-tokens: the Docker Hub URL must not carry a username or password: give https://hub.example.com and use hub-tokens login\n", exitCode: 2, signal: null });
   });
 
   it.each(["http://127.0.0.1:7474", "http://127.1:7474", "http://localhost", "http://[::1]:1", "https://hub.docker.com"])("allows %s", (url) => {
@@ -66,7 +66,7 @@ describe.skipIf(!haveOpenssl)("a Hub whose certificate can't be verified", () =>
   });
 
   const tlsLine = () =>
-    `hub-tokens: can't make a secure connection to docker hub at ${url.slice("https://".length)}: its TLS certificate was refused (DEPTH_ZERO_SELF_SIGNED_CERT); hubpat never skips this check, so fix the certificate, or trust its CA with NODE_EXTRA_CA_CERTS`;
+    `hub-tokens: can't make a secure connection to Docker Hub at ${url.slice("https://".length)}: its TLS certificate was refused (DEPTH_ZERO_SELF_SIGNED_CERT); hubpat never skips this check, so fix the certificate, or trust its CA with NODE_EXTRA_CA_CERTS`;
 
   it("stops a login with one line naming TLS, before the password is sent, without retrying", async () => {
     const before = requests;
