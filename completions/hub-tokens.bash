@@ -12,7 +12,7 @@ _hub_tokens() {
     esac
   done
   case "$cmd" in
-    "") opts='login logout status create list ls inspect rename activate deactivate delete rm revoke setup doctor rotate audit prune install completion -v --version --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage -h --help' ;;
+    "") opts='login logout status create list ls inspect rename activate deactivate delete rm revoke setup doctor rotate audit prune install help completion -v --version --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage -h --help' ;;
     login) opts='-u --username --password-stdin -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     logout) opts='-h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     status) opts='--json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
@@ -29,6 +29,7 @@ _hub_tokens() {
     audit) opts='--unused-days --expiring-days --exit-code --org --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     prune) opts='--select --unused-days --expiring-days -y --yes --dry-run --org --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     install) opts='--prefix -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    help) opts='-h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     completion) opts='-h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage bash zsh fish' ;;
     *) opts="" ;;
   esac

@@ -2,7 +2,7 @@
 complete -c hub-tokens -f
 complete -c hub-tokens -s v -l version -d 'print the version'
 complete -c hub-tokens -l hub-url -r -d 'Docker Hub base URL (env HUBPAT_HUB_URL; default https://hub.docker.com)'
-complete -c hub-tokens -l quiet -d 'print no success or progress lines'
+complete -c hub-tokens -l quiet -d 'print no success or progress lines (after list it is list'\''s own: IDs only)'
 complete -c hub-tokens -l no-color -d 'no colour (also NO_COLOR=1)'
 complete -c hub-tokens -l debug -d 'print debug lines on stderr, secrets redacted'
 complete -c hub-tokens -l insecure-storage -d 'keep secrets in a plain 0600 file instead of the OS keychain, from now on (also HUBPAT_INSECURE_STORAGE=1)'
@@ -91,5 +91,6 @@ complete -c hub-tokens -n '__fish_seen_subcommand_from prune' -l json -d 'print 
 complete -c hub-tokens -n '__fish_seen_subcommand_from prune' -l format -r -d 'table, json, tsv, or a Go template over the JSON field names ('\''{{.ID}}\t{{.Label}}'\'')'
 complete -c hub-tokens -n __fish_use_subcommand -a install -d 'put this single executable, as hubpat, docker-credential-hubpat and hub-tokens, in a directory on PATH'
 complete -c hub-tokens -n '__fish_seen_subcommand_from install' -l prefix -r -d 'the directory to install into (default ~/.local/bin)'
+complete -c hub-tokens -n __fish_use_subcommand -a help -d 'show help for hub-tokens or one of its commands (the same as --help)'
 complete -c hub-tokens -n __fish_use_subcommand -a completion -d 'print a shell completion script'
 complete -c hub-tokens -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'

@@ -40,14 +40,18 @@ export function setHelpSource(read: () => string): void {
 }
 
 /**
- * `hub-tokens --help` and `hub-tokens <command> --help` from dist/help.json, which the build renders from the
+ * `hub-tokens --help`, `hub-tokens <command> --help` and `hub-tokens help [command]` from dist/help.json, which the build renders from the
  * commander definitions: loading the CLI bundle only to print help costs more than Node's own start-up.
  * Undefined for anything else, or when there is no such file (tests running the sources).
  */
 function cachedHelp(argv: string[]): string | undefined {
   const [first, second] = argv;
   const isHelp = (a: string | undefined) => a === "--help" || a === "-h";
-  const key = argv.length === 1 && isHelp(first) ? "" : argv.length === 2 && isHelp(second) && !first!.startsWith("-") ? first! : undefined;
+  const key =
+    argv.length === 1 && (isHelp(first) || first === "help") ? ""
+    : argv.length === 2 && isHelp(second) && !first!.startsWith("-") ? first!
+    : argv.length === 2 && first === "help" && !second!.startsWith("-") ? second!
+    : undefined;
   if (key === undefined) return undefined;
   try {
     const pages = JSON.parse(readHelp()) as Record<string, string>;

@@ -52,13 +52,15 @@ export function createProgram(ctx: ProgramContext): Command {
     .description("Manage Docker Hub personal access tokens; Docker's copy stays in the OS keychain")
     .version(VERSION, "-v, --version", "print the version")
     .option("--hub-url <url>", `Docker Hub base URL (env HUBPAT_HUB_URL; default ${DEFAULT_HUB_URL})`)
-    .option("--quiet", "print no success or progress lines")
+    .option("--quiet", "print no success or progress lines (after list it is list's own: IDs only)")
     .option("--no-color", "no colour (also NO_COLOR=1)")
     .option("--debug", "print debug lines on stderr, secrets redacted")
     .option("--insecure-storage", "keep secrets in a plain 0600 file instead of the OS keychain, from now on (also HUBPAT_INSECURE_STORAGE=1)")
     .option("--no-insecure-storage", "go back to the OS keychain")
     .helpOption("-h, --help", "show help")
     .helpCommand(false)
+    // As gh: every command's page ends with the global flags it inherits.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .showSuggestionAfterError()
     .showHelpAfterError("(add --help for usage)")
@@ -457,6 +459,22 @@ export function createProgram(ctx: ProgramContext): Command {
         const running = { executable: process.execPath, isSingleExecutable: isSingleExecutable(), platform: process.platform };
         await runInstall(opts, { io: deps.io, env: ctx.env, home: process.getBuiltinModule("node:os").homedir(), dockerConfigPath: deps.dockerConfigPath, ...running });
       });
+    });
+
+  program
+    .command("help")
+    .description("show help for hub-tokens or one of its commands (the same as --help)")
+    .argument("[command]", "a command or alias")
+    .addHelpText("after", examples(["hub-tokens help", "hub-tokens help list", "hub-tokens help rm"]))
+    .action((name: string | undefined) => {
+      if (name === undefined) return program.outputHelp();
+      const found = program.commands.find((c) => c.name() === name || c.aliases().includes(name));
+      if (!found) {
+        const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+        const near = names.filter((n) => n.startsWith(name.slice(0, 2)));
+        throw new UsageError(`no command "${name}"${near.length ? `: did you mean ${near.join(", ")}?` : ""}`, { hint: "see: hub-tokens help" });
+      }
+      found.outputHelp();
     });
 
   program
