@@ -11,8 +11,8 @@ export interface Choice<T extends string> {
 /** Asks a person things at the terminal. Every method rejects with CancelError on Ctrl-C. */
 export interface Prompter {
   input(message: string, options?: { default?: string; validate?: (value: string) => string | true }): Promise<string>;
-  /** Masked input: the answer is never echoed. */
-  password(message: string): Promise<string>;
+  /** Masked input: the answer is never echoed, not even once it is given. */
+  password(message: string, options?: { validate?: (value: string) => string | true }): Promise<string>;
   confirm(message: string, options?: { default?: boolean }): Promise<boolean>;
   select<T extends string>(message: string, choices: readonly Choice<T>[], options?: { default?: T }): Promise<T>;
 }
@@ -34,7 +34,7 @@ export function inquirerPrompter(input: NodeJS.ReadableStream, output: NodeJS.Wr
   return {
     input: (message, o) =>
       ask((p) => p.input({ message, ...(o?.default !== undefined ? { default: o.default } : {}), ...(o?.validate ? { validate: o.validate } : {}) }, context)),
-    password: (message) => ask((p) => p.password({ message, mask: "*" }, context)),
+    password: (message, o) => ask((p) => p.password({ message, mask: "*", ...(o?.validate ? { validate: o.validate } : {}) }, context)),
     confirm: (message, o) => ask((p) => p.confirm({ message, default: o?.default ?? false }, context)),
     select: (message, choices, o) =>
       ask((p) => p.select({ message, choices: choices.map((c) => ({ value: c.value, name: c.name })), ...(o?.default !== undefined ? { default: o.default } : {}) }, context)),

@@ -44,14 +44,35 @@ export async function runLogin(opts: LoginOptions, deps: Pick<Deps, "io" | "prom
     if (opts.passwordStdin) {
       const line = stdinLines[1]?.trim();
       if (!line) throw new UsageError("this account has two-factor authentication: put the code on the line after the password");
-      return line;
+      const why = checkCode(line);
+      if (why !== true) throw new UsageError(why);
+      return normalizeCode(line);
     }
-    return (await prompter.input("Two-factor authentication code:", { validate: (v) => (/^\d{6}$/.test(v.trim()) ? true : "enter the 6-digit code from your authenticator app") })).trim();
+    // Masked like the password (the README promises it), and checked before it is sent: a 2FA code is good once.
+    return normalizeCode(await io.withoutProgress(() => prompter.password("Two-factor authentication code:", { validate: checkCode })));
   };
 
   const hub = await deps.connect();
-  const session = await hub.login(username, password, code);
+  const session = await io.progress("Logging in to Docker Hub", () => hub.login(username, password, code));
   await deps.sessions.set(deps.hubUrl, { username: session.username, secret: session.token });
   deps.config.setLastUsername(deps.hubUrl, session.username);
   io.info(`${io.color.green("✓")} Logged in to ${deps.hubUrl} as ${io.color.bold(session.username)}`);
+}
+
+/** A 2FA code as authenticator apps show it ("123 456", "123-456") without its spaces and dashes. */
+export function normalizeCode(text: string): string {
+  return text.replace(/[\s-]/g, "");
+}
+
+/**
+ * Whether `text` is a 6-digit TOTP code once spaces and dashes go; else what to type instead. The Hub's API takes
+ * only TOTP codes (src/hub/contract/CONTRACT.md), so a recovery code is sent to the website.
+ */
+export function checkCode(text: string): string | true {
+  const code = normalizeCode(text);
+  if (/^\d{6}$/.test(code)) return true;
+  if (/^[a-z0-9]{8,}$/i.test(code) && /[a-z]/i.test(code)) {
+    return "that looks like a recovery code, which Docker Hub takes only on its website: enter the 6-digit code from your authenticator app";
+  }
+  return `a 2FA code has 6 digits${code.length > 0 ? `, and this has ${code.replace(/\D/g, "").length}` : ""}: enter the code from your authenticator app`;
 }

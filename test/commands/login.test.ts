@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runLogin } from "../../src/commands/login.js";
+import { checkCode, runLogin } from "../../src/commands/login.js";
 import { testDeps } from "../fakes/deps.js";
 import { failure, MONA, TOTP_SECRET, useEmulator } from "../fakes/hub.js";
 
@@ -8,7 +8,7 @@ const ctx = useEmulator(() => ({ users: [{ ...MONA, totpSecret: TOTP_SECRET }, {
 describe("login", () => {
   it("asks for username, password and the 2FA code on a terminal, and keeps only the session", async () => {
     const code = ctx.hub.currentCode("mona");
-    const t = testDeps({ hubUrl: ctx.hub.url, tty: true, answers: [{ input: "Docker Hub username:", answer: "mona" }, { password: "Password:", answer: MONA.password }, { input: "Two-factor authentication code:", answer: code }] });
+    const t = testDeps({ hubUrl: ctx.hub.url, tty: true, answers: [{ input: "Docker Hub username:", answer: "mona" }, { password: "Password:", answer: MONA.password }, { password: "Two-factor authentication code:", answer: code }] });
     await runLogin({ passwordStdin: false }, t.deps);
     expect(t.stderr()).toBe(`✓ Logged in to ${ctx.hub.url} as mona\n`);
     expect(t.stdout()).toBe("");
@@ -88,10 +88,29 @@ describe("login", () => {
   });
 
   it("reports a wrong 2FA code with exit 4", async () => {
-    const t = testDeps({ hubUrl: ctx.hub.url, tty: true, answers: [{ password: "Password:", answer: MONA.password }, { input: "Two-factor authentication code:", answer: "000000" }] });
+    const t = testDeps({ hubUrl: ctx.hub.url, tty: true, answers: [{ password: "Password:", answer: MONA.password }, { password: "Two-factor authentication code:", answer: "000000" }] });
     const f = await failure(runLogin({ username: "mona", passwordStdin: false }, t.deps));
     expect(f).toEqual({ line: "hub-tokens: Docker Hub did not accept the 2FA code: enter the current code from your authenticator app", exitCode: 4 });
     expect(t.sessions.entries.size).toBe(0);
+  });
+
+  it("takes a code as authenticator apps show it, spaces and dashes removed, from stdin", async () => {
+    const code = ctx.hub.currentCode("mona");
+    const t = testDeps({ hubUrl: ctx.hub.url, stdin: `${MONA.password}\n${code.slice(0, 3)} ${code.slice(3)}\n` });
+    await runLogin({ username: "mona", passwordStdin: true }, t.deps);
+    expect(t.sessions.entries.get(ctx.hub.url)?.username).toBe("mona");
+    const dashed = testDeps({ hubUrl: ctx.hub.url, tty: true, answers: [{ password: "Password:", answer: MONA.password }, { password: "Two-factor authentication code:", answer: `${code.slice(0, 3)}-${code.slice(3)}` }] });
+    await runLogin({ username: "mona", passwordStdin: false }, dashed.deps);
+    expect(dashed.sessions.entries.get(ctx.hub.url)?.username).toBe("mona");
+  });
+
+  it("checks the code has six digits before sending it, and explains a recovery code", async () => {
+    expect(checkCode("123 456")).toBe(true);
+    expect(checkCode("12345")).toBe("a 2FA code has 6 digits, and this has 5: enter the code from your authenticator app");
+    expect(checkCode("ab12-cd34-ef56")).toBe("that looks like a recovery code, which Docker Hub takes only on its website: enter the 6-digit code from your authenticator app");
+    const t = testDeps({ hubUrl: ctx.hub.url, stdin: `${MONA.password}\n12345\n` });
+    expect(await failure(runLogin({ username: "mona", passwordStdin: true }, t.deps))).toEqual({ line: "hub-tokens: a 2FA code has 6 digits, and this has 5: enter the code from your authenticator app", exitCode: 2 });
+    expect(ctx.hub.exchanges.filter((e) => e.path.includes("2fa"))).toEqual([]);
   });
 
   it("stops with 130 when the password prompt is cancelled", async () => {

@@ -8,6 +8,7 @@ import { haveSecretService, startKeyringSession, type KeyringSession } from "../
 import { startEmulator, type Emulator } from "../../src/emulator/server.js";
 import { ROOT } from "../fakes/helper-process.js";
 import { MONA, TOTP_SECRET } from "../fakes/hub.js";
+import { visibleWidth } from "../../src/cli/io.js";
 
 const HUB_TOKENS = join(ROOT, "bin", "hub-tokens.cjs");
 const haveTmux = spawnSync("sh", ["-c", "command -v tmux"]).status === 0;
@@ -43,17 +44,24 @@ describe.skipIf(!haveTmux || !haveSecretService())("hub-tokens at a terminal", (
     expect(hub.unhandled).toEqual([]);
   });
 
-  it("logs in through the password and 2FA prompts, masking the password", async () => {
+  it("logs in through the password and 2FA prompts, masking both, with a spinner while the Hub answers", async () => {
+    hub.faults.latencyMs = 1_500; // long enough to see the spinner between the prompts
     keys(`node ${HUB_TOKENS} login -u mona`, "Enter");
     await waitFor(/Password:/);
     keys("-l", MONA.password);
     keys("Enter");
+    await waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Logging in to Docker Hub/);
     await waitFor(/Two-factor authentication code:/);
-    keys("-l", hub.currentCode("mona"));
+    const code = hub.currentCode("mona");
+    keys("-l", `${code.slice(0, 3)} ${code.slice(3)}`); // as an authenticator app shows it
     keys("Enter");
     const s = await waitFor(/✓ Logged in to .* as mona/);
+    hub.faults.latencyMs = 0;
     expect(s).not.toContain(MONA.password);
+    expect(s).not.toContain(code.slice(3));
     expect(s).toMatch(/Password: \*+/);
+    expect(s).toMatch(/Two-factor authentication code: \*{7}/);
+    expect(s).not.toMatch(/Logging in to Docker Hub/); // the spinner's line is cleared once done
   });
 
   it("creates a token through the prompts and shows it once", async () => {
@@ -73,6 +81,44 @@ describe.skipIf(!haveTmux || !haveSecretService())("hub-tokens at a terminal", (
     expect(s).toMatch(/^dckr_pat_[A-Za-z0-9_-]+$/m);
     expect(s).toContain(`✓ Created from-tmux (${made.uuid.slice(0, 8)}): Read & Write, expires `);
     expect(s).toContain("Use it as the password of: docker login --username mona");
+  });
+
+  it.each([60, 80, 200])("fits list to a %i-column terminal: no wrapped row, labels cut with … first", async (width) => {
+    const label = "release-pipeline-for-the-backend-services-of-the-shop 🐳 本番環境";
+    const { token } = hub.addToken("mona", { label });
+    try {
+      tmux("resize-window", "-t", "t", "-x", String(width), "-y", "40");
+      keys("clear", "Enter");
+      keys(`node ${HUB_TOKENS} list; echo "exit=$?"`, "Enter");
+      const s = await waitFor(/^exit=\d+/m);
+      const all = s.split("\n");
+      // From the table's header to the exit line (the command line before it may wrap: it is the shell's).
+      const lines = all.slice(all.findIndex((l) => l.startsWith("ID ")), all.findIndex((l) => l.startsWith("exit="))).filter((l) => l.trim() !== "");
+      const header = lines[0]!;
+      const rows = lines.filter((l) => /^[0-9a-f]{8} {2}/.test(l));
+      expect(rows).toHaveLength(hub.tokensOf("mona").length);
+      // A wrapped row would leave a line that is neither a row, the header nor the footer.
+      for (const l of lines) expect(l).toMatch(/^(ID |[0-9a-f]{8} {2}|\d+ tokens?;|Hidden to fit:)/);
+      for (const l of lines) expect(visibleWidth(l)).toBeLessThanOrEqual(width);
+      const wide = rows.find((l) => l.includes("release"))!;
+      if (width === 200) expect(wide).toContain("🐳 本番環境");
+      else expect(wide).toMatch(/ release-[\w-]*… /);
+      // STATUS starts in the same screen column on every row, wide characters and emoji counted as two.
+      const col = visibleWidth(header.slice(0, header.indexOf("STATUS")));
+      for (const r of rows) expect(visibleWidth(r.slice(0, r.search(/active|inactive|expired/)))).toBe(col);
+    } finally {
+      tmux("resize-window", "-t", "t", "-x", "160", "-y", "40");
+      hub.state.tokens.delete(token.uuid);
+    }
+  });
+
+  it("prints rows with no spinner, colour or footer into a pipe, and IDs only with -q", async () => {
+    keys("clear", "Enter");
+    keys(`node ${HUB_TOKENS} list | cat -A | head -3; node ${HUB_TOKENS} list -q | wc -l; echo "exit=$?"`, "Enter");
+    const s = await waitFor(/^exit=\d+/m);
+    expect(s).not.toMatch(/\^\[\[/); // no escape sequence reached the pipe
+    expect(s).toMatch(/^[0-9a-f-]{36}\^Ifrom-tmux\^I.*\$$/m);
+    expect(s).toMatch(new RegExp(`^\\s*${hub.tokensOf("mona").length}$`, "m"));
   });
 
   it("stops with 130 on Ctrl-C at a prompt, creating nothing", async () => {

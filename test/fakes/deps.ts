@@ -49,8 +49,11 @@ export class ScriptedPrompter implements Prompter {
     if (ok !== true) throw new Error(`scripted answer "${answer}" to "${message}" fails validation: ${ok}`);
     return answer;
   }
-  async password(message: string): Promise<string> {
-    return this.next("password", message) as string;
+  async password(message: string, o?: { validate?: (v: string) => string | true }): Promise<string> {
+    const answer = this.next("password", message) as string;
+    const ok = o?.validate?.(answer) ?? true;
+    if (ok !== true) throw new Error(`scripted answer to "${message}" fails validation: ${ok}`);
+    return answer;
   }
   async confirm(message: string): Promise<boolean> {
     return this.next("confirm", message) as boolean;
