@@ -15,7 +15,7 @@ _hub_tokens() {
     "") opts='login logout status create list ls inspect rename activate deactivate delete rm revoke setup doctor rotate audit prune install help completion -v --version --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage -h --help' ;;
     login) opts='-u --username --password-stdin -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     logout) opts='-h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    status) opts='--json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    status) opts='--offline --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     create) opts='--label --scope --expires --docker-login --replace --keep-old --org --resource --description --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     list|ls) opts='--active --inactive -q --quiet --org --json --format -h --help --hub-url --no-color --debug --insecure-storage --no-insecure-storage' ;;
     inspect) opts='--org --json --format -h --help --hub-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;

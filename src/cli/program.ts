@@ -171,12 +171,13 @@ export function createProgram(ctx: ProgramContext): Command {
 
   program
     .command("status")
-    .description("show who is logged in, until when, where secrets are kept, and whether Docker uses hubpat")
+    .description("show who is logged in (checked with Docker Hub: one small request), until when, where secrets are kept, and whether Docker uses hubpat")
+    .option("--offline", "do not ask Docker Hub whether the session still works")
     .addOption(json)
     .addOption(format())
-    .addHelpText("after", examples(["hub-tokens status", "hub-tokens status --json | jq .loggedIn   # exit 4 when not logged in"]))
-    .action(async (flags: { json?: boolean; format?: string }, cmd: Command) => {
-      const o = (): StatusOptions => ({ json: wantsJson(flags) });
+    .addHelpText("after", examples(["hub-tokens status", "hub-tokens status --offline", "hub-tokens status --json | jq .loggedIn   # exit 4 when not logged in"]))
+    .action(async (flags: { offline?: boolean; json?: boolean; format?: string }, cmd: Command) => {
+      const o = (): StatusOptions => ({ ...(flags.offline ? { offline: true } : {}), json: wantsJson(flags) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/status.js")).runStatus(opts, deps), STATUS_FIELDS);
     });
 

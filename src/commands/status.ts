@@ -4,12 +4,17 @@ import { readFile } from "node:fs/promises";
 import { DOCKER_HUB_KEY, type Deps } from "../cli/deps.js";
 import { isoTime, relativeTime } from "../cli/io.js";
 import { isExpired, readSession } from "../cli/session.js";
-import { AuthError } from "../errors.js";
+import { AuthError, messageOf } from "../errors.js";
 import { dockerHeld } from "./token-view.js";
 
 export interface StatusOptions {
+  /** `--offline`: say what the keychain holds without asking the Hub whether the session still works. */
+  offline?: boolean;
   json: boolean;
 }
+
+/** What the Hub said of the session: taken, refused, not asked (offline, none, expired) or unreachable. */
+type SessionCheck = { state: "valid" | "refused" | "unchecked" } | { state: "unreachable"; error: string };
 
 /** The helper's name as Docker's config.json spells it (`docker-credential-` + this). */
 const HELPER_NAME = "hubpat";
@@ -32,21 +37,25 @@ export async function dockerUsesHelper(configPath: string): Promise<"yes" | "no"
   }
 }
 
-export async function runStatus(opts: StatusOptions, deps: Pick<Deps, "io" | "sessions" | "store" | "hubUrl" | "clock" | "storeDescription" | "storeKind" | "dockerConfigPath">): Promise<void> {
+export async function runStatus(opts: StatusOptions, deps: Pick<Deps, "io" | "sessions" | "store" | "hubUrl" | "clock" | "storeDescription" | "storeKind" | "dockerConfigPath" | "connect">): Promise<void> {
   const { io } = deps;
   const now = deps.clock();
   const session = await readSession(deps);
   const expired = session !== null && isExpired(session, now);
+  // The JWT's expiry is only what the keychain knows: the Hub may have dropped the session since (a logout
+  // elsewhere, a password change). One small request says; --offline skips it.
+  const check: SessionCheck = !session || expired || opts.offline ? { state: "unchecked" } : await checkWithHub(deps, session.token);
   const wired = await dockerUsesHelper(deps.dockerConfigPath);
   const held = await dockerHeld(deps.store, io);
 
   if (opts.json) {
     io.json({
       hubUrl: deps.hubUrl,
-      loggedIn: session !== null && !expired,
+      loggedIn: session !== null && !expired && check.state !== "refused",
       username: session?.username ?? null,
       sessionExpiresAt: session?.expiresAt ? isoTime(session.expiresAt) : null,
       store: deps.storeKind,
+      session: { checkedWithHub: check.state === "valid" || check.state === "refused", acceptedByHub: check.state === "valid" ? true : check.state === "refused" ? false : null, ...("error" in check ? { error: check.error } : {}) },
       secrets: deps.storeDescription,
       docker: { configPath: deps.dockerConfigPath, usesHubpat: wired === "yes", credential: held ? { username: held.username, tokenId: held.tokenId ?? null, hint: held.hint } : null },
     });
@@ -55,10 +64,12 @@ export async function runStatus(opts: StatusOptions, deps: Pick<Deps, "io" | "se
     const account = !session
       ? c.yellow("not logged in")
       : !session.expiresAt
-        ? session.username
+        ? `${session.username}${check.state === "refused" ? `, ${c.red("session refused by Docker Hub")}` : checkWords(check)}`
         : expired
           ? `${session.username}, ${c.red(`session expired ${relativeTime(session.expiresAt, now)}`)} (${isoTime(session.expiresAt)})`
-          : `${session.username}, session valid until ${isoTime(session.expiresAt)} (${relativeTime(session.expiresAt, now)})`;
+          : check.state === "refused"
+            ? `${session.username}, ${c.red("session refused by Docker Hub")}: it ended before ${isoTime(session.expiresAt)} (a logout or password change elsewhere)`
+            : `${session.username}, session valid until ${isoTime(session.expiresAt)} (${relativeTime(session.expiresAt, now)})${checkWords(check)}`;
     const docker =
       wired === "yes"
         ? `uses hubpat (${deps.dockerConfigPath})`
@@ -76,4 +87,23 @@ export async function runStatus(opts: StatusOptions, deps: Pick<Deps, "io" | "se
   }
   if (!session) throw new AuthError(`not logged in to ${deps.hubUrl}`);
   if (expired) throw new AuthError(`your session for ${deps.hubUrl} has expired`);
+  if (check.state === "refused") throw new AuthError(`Docker Hub refused ${session.username}'s session for ${deps.hubUrl}: it expired or was revoked`);
+}
+
+/** After the expiry: what the Hub said, in words. */
+function checkWords(check: SessionCheck): string {
+  if (check.state === "valid") return ", checked with Docker Hub";
+  if (check.state === "unreachable") return `; not checked with Docker Hub (${check.error})`;
+  return check.state === "unchecked" ? " (--offline: not checked with Docker Hub)" : "";
+}
+
+/** One small authenticated request: does the Hub still take this session? Shown with a spinner on a terminal. */
+async function checkWithHub(deps: Pick<Deps, "io" | "connect">, token: string): Promise<SessionCheck> {
+  try {
+    const hub = await deps.connect(token);
+    if (!hub.checkSession) return { state: "unchecked" };
+    return (await deps.io.progress("Checking the session with Docker Hub", () => hub.checkSession!())) ? { state: "valid" } : { state: "refused" };
+  } catch (err) {
+    return { state: "unreachable", error: messageOf(err) };
+  }
 }

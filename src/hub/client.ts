@@ -414,6 +414,14 @@ export class HubClient implements Hub {
     if (answer.status >= 500) this.ok(answer, PATHS.tokens);
   }
 
+  async checkSession(): Promise<boolean> {
+    // The smallest authenticated read there is: one token of page 1.
+    const answer = await this.send("GET", `${PATHS.tokens}?page=1&page_size=1`, { auth: true, idempotent: true });
+    if (answer.status === 401) return false;
+    this.ok(answer, PATHS.tokens);
+    return true;
+  }
+
   async verifyRegistryLogin(username: string, secret: string): Promise<boolean> {
     // What `docker login` asks the token service (offline_token, client_id), with Basic auth USER:PAT.
     const url = new URL(this.tokenService);

@@ -112,6 +112,8 @@ export interface Hub {
    * `doctor` (optional: HubClient has it; a fake may not). Throws HubUnavailableError or TlsError otherwise.
    */
   ping?(): Promise<void>;
+  /** Whether the Hub still takes the session: one small authenticated read. False when it refuses it (401). */
+  checkSession?(): Promise<boolean>;
   /** Asks the registry's token service whether USER + PAT authenticate (as `docker login` would). */
   verifyRegistryLogin(username: string, secret: string): Promise<boolean>;
   listOrgTokens(org: string): Promise<OrgToken[]>;
