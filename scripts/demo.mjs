@@ -80,7 +80,7 @@ function realKeychainReachable() {
 /** Starts the emulator on free ports; resolves its URLs and a function giving the current 2FA code. */
 function startEmulator(stateFile) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, "dist/emulator.cjs"), "--port", "0", "--registry-port", "0", "--state", stateFile], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [join(root, "dist/emulator.cjs"), "--port", "0", "--registry-port", "0", "--auth-port", "0", "--state", stateFile], { stdio: ["ignore", "pipe", "inherit"] });
     let text = "";
     let code = "";
     child.on("error", reject);

@@ -12,6 +12,8 @@ import { DEMO_TOTP_SECRET } from "./totp.js";
 
 /** The demo account `npm run emulator` creates on first start. */
 export const DEMO_USER = { username: "demo", password: "demo-password", totpSecret: DEMO_TOTP_SECRET };
+/** A second account whose organization enforces SSO: password login is refused, web sign-in works. */
+export const SSO_USER = { username: "demo-sso", password: "demo-password", ssoEnforced: true };
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -22,6 +24,7 @@ const USAGE = `usage: npm run emulator -- [--port N] [--registry-port N] [--stat
   An offline Docker Hub for hub-tokens --hub-url: a demo account with 2FA, its 2FA code printed as it changes.
   --port N           the Hub API's port (default 7474; 0 = any free port; or HUBPAT_EMULATOR_PORT)
   --registry-port N  the registry token service's port (default 7475; or HUBPAT_EMULATOR_REGISTRY_PORT)
+  --auth-port N      the OAuth tenant's port, for web sign-in (default 7476; or HUBPAT_EMULATOR_AUTH_PORT)
   --state FILE       where accounts and tokens are kept between runs (default $TMPDIR/hubpat-emulator.json)
   --reset            start from a fresh state
 `;
@@ -36,8 +39,12 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({
     port: Number(flag("--port") ?? process.env.HUBPAT_EMULATOR_PORT ?? 7474),
     registryPort: Number(flag("--registry-port") ?? process.env.HUBPAT_EMULATOR_REGISTRY_PORT ?? 7475),
+    authPort: Number(flag("--auth-port") ?? process.env.HUBPAT_EMULATOR_AUTH_PORT ?? 7476),
     stateFile,
-    users: [{ ...DEMO_USER, tokens: [{ label: "laptop", scopes: ["repo:admin"] }, { label: "ci", scopes: ["repo:read"], isActive: false }] }],
+    users: [
+      { ...DEMO_USER, tokens: [{ label: "laptop", scopes: ["repo:admin"] }, { label: "ci", scopes: ["repo:read"], isActive: false }] },
+      { ...SSO_USER },
+    ],
     orgs: [{ name: "demo-org", owners: [DEMO_USER.username] }],
     rateLimit: { limit: 180, windowSeconds: 60 },
     record: false, // a long demo would otherwise keep every exchange in memory
@@ -49,7 +56,10 @@ async function main(): Promise<void> {
   out.write(`  state file:     ${stateFile} (--reset to start afresh)\n`);
   out.write(`  demo account:   ${DEMO_USER.username} / ${DEMO_USER.password} (2FA on; organization demo-org)\n`);
   out.write(`  2FA secret:     ${DEMO_TOTP_SECRET} (add it to an authenticator app, or use the codes below)\n`);
+  out.write(`  SSO account:    ${SSO_USER.username} / ${SSO_USER.password} (SSO enforced: password login refused, use login --web)\n`);
+  out.write(`  web sign-in:    ${emulator.authUrl} (also ${emulator.url}); the page a person opens: ${emulator.authUrl}/activate\n`);
   out.write(`  try:            hub-tokens --hub-url ${emulator.url} login -u ${DEMO_USER.username}\n`);
+  out.write(`                  hub-tokens --hub-url ${emulator.url} login --web\n`);
   let last = "";
   const tick = () => {
     const code = emulator.currentCode(DEMO_USER.username);

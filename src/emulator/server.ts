@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createTenant, DOCKER_CLI_CLIENT_ID, type DeviceGrant, type TenantOptions } from "./tenant.js";
 import { checkTotp, totp } from "./totp.js";
 import {
   EmulatorState, hubTime, newSecret, PAT_SCOPES,
@@ -51,11 +52,15 @@ export interface EmulatorOptions {
   now?: () => Date;
   /** Record every exchange in `exchanges` (default true). */
   record?: boolean;
+  /** The OAuth tenant (web sign-in): its clients, poll interval and token lifetimes. */
+  oauth?: TenantOptions;
+  /** The tenant's own port (default any free one); the Hub port answers its routes too. */
+  authPort?: number;
 }
 
 /** One request and the emulator's answer, as seen on the wire. */
 export interface Exchange {
-  server: "hub" | "registry";
+  server: "hub" | "registry" | "auth";
   method: string;
   /** Path without the query string. */
   path: string;
@@ -77,10 +82,12 @@ export interface Emulator {
   registryUrl: string;
   /** Full token-service endpoint (`registryUrl` + `/token`), what a client's token-service option takes. */
   tokenServiceUrl: string;
+  /** The OAuth tenant's base URL (its own port; the Hub URL also answers its routes), what --auth-url takes. */
+  authUrl: string;
   state: EmulatorState;
   faults: Faults;
   /** Requests that matched no route (answered 501). Tests assert this stays empty. */
-  unhandled: Array<{ server: "hub" | "registry"; method: string; url: string }>;
+  unhandled: Array<{ server: "hub" | "registry" | "auth"; method: string; url: string }>;
   exchanges: Exchange[];
   /** Requests seen, 429s given, most requests counted in one rate-limit window, most handled at once. */
   stats: { requests: number; rateLimited: number; maxInWindow: number; maxConcurrent: number };
@@ -97,6 +104,16 @@ export interface Emulator {
   seededSecret(username: string, label: string): string;
   /** Adds a token directly (no HTTP, no rate limit) and returns it with its secret. */
   addToken(username: string, seed: SeedToken): { token: EmulatedToken; secret: string };
+  /** Device sign-ins started at the tenant, newest last. */
+  deviceGrants(): DeviceGrant[];
+  /** Approves the web sign-in waiting under `userCode` as `username` (what the sign-in page does); false if none waits. */
+  approveDevice(userCode: string, username: string): boolean;
+  /** Denies the web sign-in waiting under `userCode`. */
+  denyDevice(userCode: string): boolean;
+  /** A finished web sign-in's tokens (access, id, refresh) for `username`, as `docker login` would have them. */
+  webSignIn(username: string, clientId?: string): { access_token: string; refresh_token: string; expires_in: number };
+  /** Whether the tenant would still honour this refresh token (not rotated, revoked or reused). */
+  refreshTokenIsLive(refreshToken: string): boolean;
 }
 
 const DEFAULT_FAULTS: Faults = { latencyMs: 0, serverErrorRate: 0, serverErrors: 0, rateLimitBurst: 0, dropConnections: 0, loseAnswers: 0, malformedBodies: 0, slowBodyMs: 0 };
@@ -104,6 +121,8 @@ const DEFAULT_FAULTS: Faults = { latencyMs: 0, serverErrorRate: 0, serverErrors:
 interface Reply {
   status: number;
   body?: unknown;
+  /** An HTML page instead of a JSON body. */
+  html?: string;
   headers?: Record<string, string>;
 }
 
@@ -167,6 +186,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const pending2fa = new Map<string, { username: string; expiresAtMs: number }>();
   const windows = new Map<string, { start: number; count: number }>();
   let hubUrl = "";
+  const tenant = createTenant(state, options.oauth);
 
   // ---- rate limit: fixed windows aligned to the epoch, so X-RateLimit-Reset (whole seconds) is exact.
   function rateLimit(key: string, nowMs: number): { headers: Record<string, string>; limited: boolean } {
@@ -205,12 +225,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return s;
   }
 
-  /** Token management needs a password session: a PAT or OAT bearer gets 403 (CONTRACT "What a PAT may not do"). */
+  /**
+   * Token management needs a person's own session: a password login or a web sign-in's access token. A PAT or OAT
+   * bearer gets 403 (CONTRACT "What a PAT may not do").
+   */
   function requireAccountSession(ctx: Ctx): EmulatedSession {
     const s = requireSession(ctx);
-    if (s.kind !== "password") fail(403, { detail: "You do not have permission to perform this action." });
+    if (s.kind !== "password" && s.kind !== "oauth") fail(403, { detail: "access to the resource is forbidden with personal access token" });
     return s;
   }
+
+  /** CONTRACT "More observed limits": with SSO enforced the Hub wants a PAT, not the password (body assumed). */
+  const SSO_REFUSAL = { detail: "Single Sign-On is enforced for this account: sign in with a personal access token or through the web", message: "password authentication is not allowed when SSO is enforced" };
 
   const pageParams = (q: URLSearchParams): { page: number; size: number } => {
     const page = Number.parseInt(q.get("page") ?? "1", 10);
@@ -310,6 +336,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const password = typeof body.password === "string" ? body.password : "";
       const user = state.users.get(username);
       if (!user) return { status: 401, body: LOGIN_FAILED };
+      if (user.sso_enforced && user.password === password) return { status: 401, body: SSO_REFUSAL };
       if (user.password !== password) {
         if (!patLogin(username, password, ctx)) return { status: 401, body: LOGIN_FAILED };
         state.save();
@@ -344,6 +371,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const user = state.users.get(id);
       let kind: SessionKind | undefined;
       // No 2FA step on this route: a 2FA account's password is refused here (CONTRACT 5, assumed).
+      if (user?.sso_enforced && user.password === secret) return { status: 401, body: SSO_REFUSAL };
       if (user && user.password === secret && !user.totp_secret) kind = "password";
       else if (user && patLogin(id, secret, ctx)) kind = "pat";
       else if (oatLogin(id, secret, ctx)) kind = "oat";
@@ -377,6 +405,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         state.save();
         return { status: 201, body: publicToken(t, secret) };
       }
+    }
+
+    // What Docker CLI calls after a web sign-in to get a PAT for the registry (CONTRACT "Web sign-in").
+    if (path === "/v2/access-tokens/desktop-generate" && method === "POST") {
+      const s = requireSession(ctx);
+      if (s.kind !== "oauth") fail(403, { detail: "only a web sign-in can generate a desktop token" });
+      const secret = newSecret("dckr_pat_");
+      const ua = typeof ctx.headers["user-agent"] === "string" ? ctx.headers["user-agent"] : "";
+      const t = state.addToken(s.username, { label: `Docker CLI (${ua.split(" ")[0] || "web sign-in"})`.slice(0, 100), scopes: ["repo:admin"], expiresAt: null, ip: ctx.ip, ua, createdAt: ctx.now, secret });
+      t.generated_by = "auto";
+      state.save();
+      return { status: 201, body: { data: { token: secret } } };
     }
 
     if ((m = /^\/v2\/access-tokens\/([^/]+)$/.exec(path))) {
@@ -438,6 +478,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return undefined;
   }
 
+  // ---- the OAuth tenant (login.docker.com): form bodies in, JSON (or the sign-in page) out
+  function tenantRoute(ctx: Ctx): Reply | undefined {
+    const form: Record<string, string> = {};
+    if (isObject(ctx.body)) for (const [k, v] of Object.entries(ctx.body)) if (typeof v === "string") form[k] = v;
+    return tenant.route(ctx.method, ctx.path, ctx.query, form, ctx.now.getTime());
+  }
+
   // ---- registry token service (distribution token-auth spec)
   function registryRoute(ctx: Ctx): Reply | undefined {
     if (ctx.path !== "/token" || ctx.method !== "GET") return undefined;
@@ -464,7 +511,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return denied;
   }
 
-  function makeServer(kind: "hub" | "registry"): Server {
+  function makeServer(kind: "hub" | "registry" | "auth"): Server {
     const server = createServer({ keepAlive: true }, (req, res) => {
       active++;
       stats.maxConcurrent = Math.max(stats.maxConcurrent, active);
@@ -479,13 +526,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return server;
   }
 
-  async function handle(kind: "hub" | "registry", req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(kind: "hub" | "registry" | "auth", req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? "/", "http://emulator");
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
     let body: unknown = undefined;
     let badJson = false;
-    if (raw.length > 0) {
+    const isForm = String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+    if (raw.length > 0 && isForm) body = Object.fromEntries(new URLSearchParams(raw));
+    else if (raw.length > 0) {
       try {
         body = JSON.parse(raw);
       } catch {
@@ -498,6 +547,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
     // The Hub server answers the token service's route too, so a client given only the Hub URL can check PATs.
     if (kind === "hub" && path === "/token") kind = "registry";
+    // ... and the tenant's, so `--hub-url` alone is enough for a web sign-in against the emulator.
+    if (kind === "hub" && (path.startsWith("/oauth/") || path === "/activate" || path.startsWith("/emulator/"))) kind = "auth";
     let headers: Record<string, string> = {};
     let reply: Reply | undefined;
     let malformed = false;
@@ -544,7 +595,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (!reply && badJson) reply = { status: 400, body: { fields: {}, text: "JSON parse error" } };
     if (!reply) {
       try {
-        reply = kind === "hub" ? hubRoute(ctx) : registryRoute(ctx);
+        reply = kind === "hub" ? hubRoute(ctx) : kind === "registry" ? registryRoute(ctx) : tenantRoute(ctx);
       } catch (err) {
         if (!(err instanceof HttpReply)) throw err;
         reply = err.reply;
@@ -555,10 +606,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       reply = { status: 501, body: { detail: `the hubpat emulator does not implement ${ctx.method} ${path}` } };
     }
 
-    let text = reply.body === undefined ? "" : JSON.stringify(reply.body);
+    let text = reply.html ?? (reply.body === undefined ? "" : JSON.stringify(reply.body));
     if (malformed && text.length > 0) text = text.slice(0, Math.floor(text.length / 2));
     const responseHeaders: Record<string, string> = { ...headers, ...reply.headers };
-    if (text.length > 0) responseHeaders["content-type"] = "application/json";
+    if (text.length > 0) responseHeaders["content-type"] = reply.html !== undefined ? "text/html; charset=utf-8" : "application/json";
     if (record) {
       let responseBody: unknown = undefined;
       if (text.length > 0) {
@@ -590,15 +641,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const hub = makeServer("hub");
   const registry = makeServer("registry");
+  const auth = makeServer("auth");
   const host = options.host ?? "127.0.0.1";
   const listen = (s: Server, port: number) => new Promise<AddressInfo>((resolve, reject) => {
     s.once("error", reject);
     s.listen(port, host, () => resolve(s.address() as AddressInfo));
   });
-  const [hubAddr, regAddr] = await Promise.all([listen(hub, options.port ?? 0), listen(registry, options.registryPort ?? 0)]);
+  const [hubAddr, regAddr, authAddr] = await Promise.all([listen(hub, options.port ?? 0), listen(registry, options.registryPort ?? 0), listen(auth, options.authPort ?? 0)]);
   const urlHost = host.includes(":") ? `[${host}]` : host;
   hubUrl = `http://${urlHost}:${hubAddr.port}`;
   const registryUrl = `http://${urlHost}:${regAddr.port}`;
+  const authUrl = `http://${urlHost}:${authAddr.port}`;
+  tenant.setUrl(authUrl);
 
   const close = (s: Server) => new Promise<void>((resolve) => {
     s.close(() => resolve());
@@ -609,13 +663,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     url: hubUrl,
     registryUrl,
     tokenServiceUrl: `${registryUrl}/token`,
+    authUrl,
     state,
     faults,
     unhandled,
     exchanges,
     stats,
     close: async () => {
-      await Promise.all([close(hub), close(registry)]);
+      await Promise.all([close(hub), close(registry), close(auth)]);
     },
     tokenByLabel(label, username) {
       const t = [...state.tokens.values()].find((x) => x.token_label === label && (username === undefined || x.owner === username));
@@ -641,5 +696,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return s;
     },
     addToken: (username, seed) => state.seedToken(username, seed, now()),
+    deviceGrants: () => [...tenant.grants.values()],
+    approveDevice: (userCode, username) => tenant.decide(userCode, username, true, now().getTime()),
+    denyDevice: (userCode) => tenant.decide(userCode, undefined, false, now().getTime()),
+    webSignIn: (username, clientId = DOCKER_CLI_CLIENT_ID) => tenant.signIn(username, clientId, now().getTime()) as { access_token: string; refresh_token: string; expires_in: number },
+    refreshTokenIsLive: (refreshToken) => tenant.isLive(refreshToken),
   };
 }

@@ -44,6 +44,11 @@ export interface EmulatedUser {
   password: string;
   /** Base32 TOTP secret; absent when the account has no 2FA. */
   totp_secret?: string;
+  /** The account's id, as the OAuth tenant's claims carry it. */
+  uuid?: string;
+  email?: string;
+  /** Its organization enforces single sign-on: no password on /v2/users/login or /v2/auth/token. */
+  sso_enforced?: boolean;
 }
 
 export interface EmulatedOrg {
@@ -52,8 +57,11 @@ export interface EmulatedOrg {
   members: string[];
 }
 
-/** How a session was obtained: a password login may manage tokens, a PAT or OAT login may not. */
-export type SessionKind = "password" | "pat" | "oat";
+/**
+ * How a session was obtained: a password login and a web sign-in (the OAuth tenant's access token) may manage
+ * tokens, a PAT or OAT login may not.
+ */
+export type SessionKind = "password" | "pat" | "oat" | "oauth";
 
 export interface EmulatedSession {
   jwt: string;
@@ -89,6 +97,8 @@ export interface SeedUser {
   password: string;
   /** Base32 TOTP secret: turns 2FA on for this account. */
   totpSecret?: string;
+  /** The account's organization enforces SSO: password logins are refused, web sign-in and PATs work. */
+  ssoEnforced?: boolean;
   tokens?: SeedToken[];
 }
 
@@ -163,7 +173,10 @@ export class EmulatorState {
 
   seed(users: SeedUser[], orgs: SeedOrg[], now: Date): void {
     for (const u of users) {
-      this.users.set(u.username, { username: u.username, password: u.password, ...(u.totpSecret ? { totp_secret: u.totpSecret } : {}) });
+      this.users.set(u.username, {
+        username: u.username, password: u.password, uuid: randomUUID(), email: `${u.username}@example.com`,
+        ...(u.totpSecret ? { totp_secret: u.totpSecret } : {}), ...(u.ssoEnforced ? { sso_enforced: true } : {}),
+      });
       for (const t of u.tokens ?? []) this.seededSecrets.set(`${u.username}/${t.label}`, this.seedToken(u.username, t, now).secret);
     }
     for (const o of orgs) this.orgs.set(o.name, { name: o.name, owners: o.owners, members: o.members ?? [] });
@@ -244,14 +257,20 @@ export class EmulatorState {
     return [...this.orgTokens.values()].find((t) => t.org === org && t.secret_sha256 === hash);
   }
 
-  /** Mints a session JWT (HS256, `sub`, `iat`, `exp`, `jti`) and records it. */
-  newSession(username: string, kind: SessionKind, nowMs: number, ttlMs: number): EmulatedSession {
+  /** A JWT (HS256) with these claims, signed with the emulator's key. */
+  mintJwt(claims: Record<string, unknown>): string {
+    const head = b64url({ alg: "HS256", typ: "JWT" });
+    const body = b64url(claims);
+    const sig = createHmac("sha256", this.jwtKey).update(`${head}.${body}`).digest("base64url");
+    return `${head}.${body}.${sig}`;
+  }
+
+  /** Mints a session JWT (HS256, `sub`, `iat`, `exp`, `jti`, and `claims`) and records it. */
+  newSession(username: string, kind: SessionKind, nowMs: number, ttlMs: number, claims: Record<string, unknown> = {}): EmulatedSession {
     const iat = Math.floor(nowMs / 1000);
     const exp = Math.floor((nowMs + ttlMs) / 1000);
-    const head = b64url({ alg: "HS256", typ: "JWT" });
-    const body = b64url({ sub: username, username, iat, exp, jti: randomUUID(), session_kind: kind });
-    const sig = createHmac("sha256", this.jwtKey).update(`${head}.${body}`).digest("base64url");
-    const session = { jwt: `${head}.${body}.${sig}`, username, kind, expires_at_ms: exp * 1000 };
+    const jwt = this.mintJwt({ sub: username, username, iat, exp, jti: randomUUID(), session_kind: kind, ...claims });
+    const session = { jwt, username, kind, expires_at_ms: exp * 1000 };
     this.sessions.set(session.jwt, session);
     return session;
   }

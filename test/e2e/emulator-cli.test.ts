@@ -18,7 +18,7 @@ describe("the emulator's command line", () => {
 
   it("prints a login command that logs in when typed, with the 2FA code it prints", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hubpat-emu-cli-"));
-    const child = spawn(process.execPath, [EMULATOR, "--port", "0", "--registry-port", "0", "--state", join(dir, "state.json")], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [EMULATOR, "--port", "0", "--registry-port", "0", "--auth-port", "0", "--state", join(dir, "state.json")], { stdio: ["ignore", "pipe", "inherit"] });
     try {
       let out = "";
       await new Promise<void>((resolve, reject) => {

@@ -208,3 +208,94 @@ describe("state file", () => {
 function readableState(e: Emulator): unknown {
   return { tokens: [...e.state.tokens.values()], sessions: [...e.state.sessions.values()] };
 }
+
+describe("the OAuth tenant (web sign-in)", () => {
+  const CLIENT = "L4v0dmlNBpYUjGGab0C2JtgTgXr1Qz4d"; // Docker CLI's public client id
+  async function form(path: string, fields: Record<string, string>, base = hub!.authUrl) {
+    const res = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() });
+    const text = await res.text();
+    return { status: res.status, type: res.headers.get("content-type") ?? "", text, body: text && res.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+  }
+  const start_ = () => form("/oauth/device/code", { client_id: CLIENT, audience: "https://hub.docker.com", scope: "openid offline_access" });
+  const poll = (device_code: string) => form("/oauth/token", { client_id: CLIENT, grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code });
+  const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+
+  it("answers authorization_pending until the person approves, then tokens whose claims name the account", async () => {
+    const e = await start();
+    const code = await start_();
+    expect(code).toMatchObject({ status: 200, body: { interval: 5, expires_in: 900 } });
+    const userCode = String(code.body!.user_code);
+    expect(userCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+    expect(code.body!.verification_uri_complete).toBe(`${e.authUrl}/activate?user_code=${userCode}`);
+    expect(await poll(String(code.body!.device_code))).toMatchObject({ status: 403, body: { error: "authorization_pending" } });
+    expect(await form("/emulator/device/approve", { user_code: userCode, username: "mona" })).toMatchObject({ status: 200 });
+    const done = await poll(String(code.body!.device_code));
+    expect(done).toMatchObject({ status: 200, body: { token_type: "Bearer", scope: "openid offline_access" } });
+    expect(claims(String(done.body!.access_token))["https://hub.docker.com"]).toMatchObject({ username: "mona", email: "mona@example.com" });
+    // A device code is good for one exchange.
+    expect((await poll(String(code.body!.device_code))).body).toMatchObject({ error: "invalid_grant" });
+    // The access token is a person's own session: it manages tokens, and makes Docker's PAT.
+    expect((await call("GET", "/v2/access-tokens", { jwt: String(done.body!.access_token) })).status).toBe(200);
+    const pat = await call("POST", "/v2/access-tokens/desktop-generate", { jwt: String(done.body!.access_token) });
+    expect(pat).toMatchObject({ status: 201, body: { data: { token: expect.stringMatching(/^dckr_pat_/) } } });
+    expect(e.tokensOf("mona")[0]).toMatchObject({ generated_by: "auto", is_active: true });
+  });
+
+  it("approves through the sign-in page a person opens, and refuses a wrong password there", async () => {
+    const e = await start();
+    const code = await start_();
+    const userCode = String(code.body!.user_code);
+    const page = await fetch(`${e.authUrl}/activate?user_code=${userCode}`);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await page.text()).toContain(`value="${userCode}"`);
+    expect(await form("/activate", { user_code: userCode, username: "mona", password: "wrong", action: "approve" })).toMatchObject({ status: 400 });
+    const ok = await form("/activate", { user_code: userCode, username: "mona", password: "pw", action: "approve" });
+    expect(ok.text).toContain("Signed in as mona");
+    expect((await poll(String(code.body!.device_code))).status).toBe(200);
+  });
+
+  it("answers access_denied once the person denies, and expired_token after expires_in", async () => {
+    let now = new Date("2026-11-23T12:00:00Z");
+    const e = await start({ now: () => now });
+    const a = await start_();
+    e.denyDevice(String(a.body!.user_code));
+    expect((await poll(String(a.body!.device_code))).body).toMatchObject({ error: "access_denied" });
+    const b = await start_();
+    now = new Date(now.getTime() + 901_000);
+    expect((await poll(String(b.body!.device_code))).body).toMatchObject({ error: "expired_token" });
+  });
+
+  it("rotates the refresh token on each refresh; reusing a rotated one revokes the whole sign-in", async () => {
+    const e = await start();
+    const first = e.webSignIn("mona");
+    const refresh = (refresh_token: string) => form("/oauth/token", { client_id: CLIENT, grant_type: "refresh_token", refresh_token });
+    const second = await refresh(first.refresh_token);
+    expect(second.status).toBe(200);
+    const next = String(second.body!.refresh_token);
+    expect(next).not.toBe(first.refresh_token);
+    expect(e.refreshTokenIsLive(next)).toBe(true);
+    expect((await refresh(first.refresh_token)).body).toMatchObject({ error: "invalid_grant" });
+    expect(e.refreshTokenIsLive(next)).toBe(false); // reuse detection took the new one too
+  });
+
+  it("revokes a refresh token (an unknown one is fine) and knows only its registered clients", async () => {
+    const e = await start();
+    const s = e.webSignIn("mona");
+    expect((await form("/oauth/revoke", { client_id: CLIENT, token: s.refresh_token })).status).toBe(200);
+    expect(e.refreshTokenIsLive(s.refresh_token)).toBe(false);
+    expect((await form("/oauth/revoke", { client_id: CLIENT, token: "nothing" })).status).toBe(200);
+    expect(await form("/oauth/device/code", { client_id: "someone-else", audience: "https://hub.docker.com", scope: "openid" })).toMatchObject({ status: 401, body: { error: "unauthorized_client" } });
+    // The Hub's port answers the tenant's routes too.
+    expect((await form("/oauth/revoke", { client_id: CLIENT, token: "x" }, e.url)).status).toBe(200);
+  });
+
+  it("refuses the password of an SSO-enforced account on both login routes, and takes its PAT", async () => {
+    const e = await start({ users: [{ username: "ssouser", password: "pw", ssoEnforced: true, tokens: [{ label: "ci" }] }] });
+    const login = await call("POST", "/v2/users/login", { body: { username: "ssouser", password: "pw" } });
+    expect(login.status).toBe(401);
+    expect(String(login.body!.detail)).toMatch(/single sign-on/i);
+    expect(login.body!.login_2fa_token).toBeUndefined();
+    expect((await call("POST", "/v2/auth/token", { body: { identifier: "ssouser", secret: "pw" } })).status).toBe(401);
+    expect((await call("POST", "/v2/users/login", { body: { username: "ssouser", password: e.seededSecret("ssouser", "ci") } })).status).toBe(200);
+  });
+});
