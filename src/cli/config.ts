@@ -27,8 +27,24 @@ export interface Config {
   store(): StoreKind | undefined;
   /** Records the store; "insecureStorage" follows, so an older helper on PATH still finds the file when it is chosen. */
   setStore(kind: StoreKind): void;
+  /** The accounts signed in to `hubUrl` (names only: sessions live in the store) and the default one. */
+  accounts(hubUrl: string): HubAccounts;
+  setAccounts(hubUrl: string, accounts: HubAccounts): void;
   /** Where the settings file is, for `status`. */
   readonly path: string;
+}
+
+/** Settings "accounts"."<Hub URL>": which accounts have a session, and which one commands use by default. */
+export interface HubAccounts {
+  default?: string;
+  names: string[];
+}
+
+/** A settings value read back as HubAccounts, whatever a person left there. */
+function hubAccounts(v: unknown): HubAccounts {
+  const o = typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
+  const names = Array.isArray(o.names) ? o.names.filter((n): n is string => typeof n === "string") : [];
+  return { ...(typeof o.default === "string" ? { default: o.default } : {}), names };
 }
 
 interface Settings {
@@ -38,6 +54,8 @@ interface Settings {
   insecureStorage?: boolean;
   /** The store kind; read by the helper too (src/store/choice.ts). */
   store?: string;
+  /** Per Hub URL: `{ "default": "mona", "names": ["bot", "mona"] }`. */
+  accounts?: Record<string, HubAccounts>;
   /** Keys a later hubpat may add are kept as they are. */
   [other: string]: unknown;
 }
@@ -92,6 +110,12 @@ export async function openConfig(dir: string): Promise<Config> {
         s.store = kind;
         s.insecureStorage = kind === "file";
       }),
+    accounts: (hubUrl) => hubAccounts(read().accounts?.[hubUrl]),
+    setAccounts: (hubUrl, accounts) =>
+      update((s) => {
+        if (JSON.stringify(hubAccounts(s.accounts?.[hubUrl])) === JSON.stringify(accounts)) return false;
+        s.accounts = { ...s.accounts, [hubUrl]: accounts };
+      }),
   };
 }
 
@@ -124,6 +148,7 @@ export function memoryConfig(): Config {
   const counts = new Map<string, number>();
   let insecure: boolean | undefined;
   let store: StoreKind | undefined;
+  const accounts = new Map<string, HubAccounts>();
   return {
     path: "(memory)",
     lastUsername: (hubUrl) => usernames.get(hubUrl),
@@ -137,5 +162,7 @@ export function memoryConfig(): Config {
       store = kind;
       insecure = kind === "file";
     },
+    accounts: (hubUrl) => accounts.get(hubUrl) ?? { names: [] },
+    setAccounts: (hubUrl, a) => void accounts.set(hubUrl, a),
   };
 }

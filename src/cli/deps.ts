@@ -8,10 +8,14 @@ import type { Config } from "./config.js";
 import type { OutputFormat } from "./format.js";
 import { IOStreams } from "./io.js";
 import type { Prompter } from "./prompter.js";
-import { loggedInHub, SESSION_SERVICE, type Session } from "./session.js";
+import type { OAuthClient } from "../hub/oauth.js";
+import type { Browser } from "./browser.js";
+import { loggedInHub, SESSION_SERVICE, type DockerSessionReader, type Session } from "./session.js";
 
 /** The Docker Hub server key Docker stores its credentials under (see src/helper/credential-helper-protocol.md). */
 export const DOCKER_HUB_KEY = "https://index.docker.io/v1/";
+
+import { isLoopbackHost } from "../hub/url.js";
 
 export { DEFAULT_HUB_URL } from "../hub/url.js";
 
@@ -34,6 +38,14 @@ export interface Deps {
    * problem and its fix. Commands that will store a secret ask this before asking for a password or creating a token.
    */
   checkStore: () => Promise<StoreProblem | null>;
+  /** `--account NAME` / HUBPAT_ACCOUNT: the account a command works as (default: settings, or the only one). */
+  account?: string;
+  /** The OAuth tenant's client for web sign-in and refresh (`--auth-url`); absent in tests that don't sign in. */
+  oauth?: () => Promise<OAuthClient>;
+  /** Opens the web sign-in page; resolves null when no browser can show it here (SSH, a server). */
+  browser?: () => Promise<Browser | null>;
+  /** Docker's own web session, read and written through the store Docker uses for Docker Hub. */
+  dockerSession?: () => Promise<DockerSessionReader>;
   /** A Hub client for hubUrl, with a session JWT or without (to log in). */
   connect: (session?: string) => Promise<Hub>;
   /**
@@ -74,6 +86,10 @@ export interface GlobalOptions {
   insecureStorage?: boolean;
   /** The command's `--format` (or `--json`), when given. */
   format?: OutputFormat;
+  /** `--account` / HUBPAT_ACCOUNT. */
+  account?: string;
+  /** The OAuth tenant: `--auth-url` / HUBPAT_AUTH_URL, else the emulator's Hub URL on loopback, else Docker's. */
+  authUrl?: string;
 }
 
 /** The process the CLI runs in: streams and environment, passed in so nothing here reads globals. */
@@ -144,6 +160,16 @@ export async function productionDeps(proc: ProcessLike, globals: GlobalOptions):
       return new HubClient({ baseUrl: globals.hubUrl, ...(session ? { session } : {}), debug: (line) => io.debug(line), warn: (line) => io.warn(line) });
     },
     hub: (session) => loggedInHub(deps, session),
+    ...(globals.account !== undefined ? { account: globals.account } : {}),
+    oauth: async () => {
+      const { OAuthClient } = await import("../hub/oauth.js");
+      const clientId = proc.env.HUBPAT_OAUTH_CLIENT_ID || undefined;
+      // The emulator answers the tenant's routes on its Hub port: --hub-url alone is enough there.
+      const authUrl = globals.authUrl ?? (isLoopbackHost(new URL(globals.hubUrl).hostname) ? globals.hubUrl : undefined);
+      return new OAuthClient({ ...(authUrl ? { authUrl } : {}), ...(clientId ? { clientId } : {}), debug: (line) => io.debug(line) });
+    },
+    browser: async () => (await import("./browser.js")).findBrowser(proc.env, process.platform),
+    dockerSession: async () => (await import("../docker/web-session.js")).openDockerSession(deps.dockerConfigPath, proc.env, deps.store),
     prompter: inquirerPrompter(proc.stdin, proc.stderr),
     config,
     dockerConfigPath: join(proc.env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json"),

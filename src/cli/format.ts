@@ -149,6 +149,6 @@ export const ORG_TOKEN_FIELDS = ["org", "id", "label", "description", "resources
 export const CREATED_FIELDS = [...TOKEN_FIELDS, "secret"] as const;
 /** `audit` adds what it found. */
 export const AUDIT_FIELDS = [...TOKEN_FIELDS, "org", "description", "resources", "createdBy", "flags"] as const;
-export const STATUS_FIELDS = ["hubUrl", "loggedIn", "username", "sessionExpiresAt", "store", "session", "secrets", "docker"] as const;
+export const STATUS_FIELDS = ["hubUrl", "loggedIn", "username", "sessionKind", "sessionExpiresAt", "accounts", "store", "session", "secrets", "docker"] as const;
 export const DOCTOR_FIELDS = ["ok", "checks"] as const;
 export const ROTATE_FIELDS = ["new", "old", "storedForDocker"] as const;

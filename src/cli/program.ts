@@ -20,8 +20,11 @@ import type { RotateOptions } from "../commands/rotate.js";
 import type { SetupOptions } from "../commands/setup.js";
 import type { StatusOptions } from "../commands/status.js";
 import { STORE_KINDS, type StoreKind } from "../store/store.js";
+import type { SwitchOptions } from "../commands/switch.js";
 import { VERSION } from "../version.js";
 import { checkHubUrl } from "../hub/url.js";
+import { DEFAULT_AUTH_URL } from "../hub/oauth-defaults.js";
+import { checkAccountName } from "./session.js";
 import { DEFAULT_HUB_URL, type Deps, type GlobalOptions } from "./deps.js";
 import { AUDIT_FIELDS, CREATED_FIELDS, DOCTOR_FIELDS, FORMAT_HELP, ORG_TOKEN_FIELDS, parseFormat, ROTATE_FIELDS, STATUS_FIELDS, TOKEN_FIELDS, type OutputFormat } from "./format.js";
 
@@ -52,6 +55,8 @@ export function createProgram(ctx: ProgramContext): Command {
     .description("Manage Docker Hub personal access tokens; Docker's copy stays in the OS keychain")
     .version(VERSION, "-v, --version", "print the version")
     .option("--hub-url <url>", `Docker Hub base URL (env HUBPAT_HUB_URL; default ${DEFAULT_HUB_URL})`)
+    .option("--account <name>", "the signed-in account to work as (env HUBPAT_ACCOUNT; default: hub-tokens switch's choice)")
+    .option("--auth-url <url>", `the web sign-in (OAuth) service (env HUBPAT_AUTH_URL; default ${DEFAULT_AUTH_URL})`)
     .option("--quiet", "print no success or progress lines (after list it is list's own: IDs only)")
     .option("--no-color", "no colour (also NO_COLOR=1)")
     .option("--debug", "print debug lines on stderr, secrets redacted")
@@ -76,9 +81,14 @@ export function createProgram(ctx: ProgramContext): Command {
     });
 
   const globals = (cmd: Command): GlobalOptions => {
-    const o = cmd.optsWithGlobals<{ hubUrl?: string; color?: boolean; debug?: boolean; insecureStorage?: boolean }>();
+    const o = cmd.optsWithGlobals<{ hubUrl?: string; account?: string; authUrl?: string; color?: boolean; debug?: boolean; insecureStorage?: boolean }>();
+    const hubUrl = parseHubUrl(o.hubUrl ?? ctx.env.HUBPAT_HUB_URL ?? DEFAULT_HUB_URL);
+    const account = o.account ?? (ctx.env.HUBPAT_ACCOUNT || undefined);
+    const authUrl = o.authUrl ?? (ctx.env.HUBPAT_AUTH_URL || undefined);
     return {
-      hubUrl: parseHubUrl(o.hubUrl ?? ctx.env.HUBPAT_HUB_URL ?? DEFAULT_HUB_URL),
+      hubUrl,
+      ...(account !== undefined ? { account: checkAccountName(account) } : {}),
+      ...(authUrl !== undefined ? { authUrl: checkHubUrl(authUrl, "sign-in (OAuth) URL").href.replace(/\/+$/, "") } : {}),
       // The program's own --quiet: `list --quiet` is list's (IDs only), as `docker ps -q` is.
       quiet: program.opts<{ quiet?: boolean }>().quiet === true && !commandsQuiet(cmd),
       color: o.color !== false,
@@ -151,22 +161,51 @@ export function createProgram(ctx: ProgramContext): Command {
 
   program
     .command("login")
-    .description("log in to Docker Hub with your password (and 2FA code); keeps the session, never the password")
+    .description("log in to Docker Hub (password and 2FA code, or --web in a browser), beside accounts already logged in; keeps the session, never the password")
     .option("-u, --username <name>", "Docker Hub username")
     .option("--password-stdin", "read the password from stdin (a 2FA code on the next line)")
-    .addHelpText("after", examples(["hub-tokens login -u mona", "printf '%s\\n%s\\n' \"$PASSWORD\" \"$CODE\" | hub-tokens login -u mona --password-stdin"]))
-    .action(async (flags: { username?: string; passwordStdin?: boolean }, cmd: Command) => {
-      const o = (): LoginOptions => ({ ...(flags.username !== undefined ? { username: flags.username } : {}), passwordStdin: bool(flags.passwordStdin) });
+    .option("--web", "sign in in a browser (needed when your organization enforces SSO): prints a code and a URL")
+    .option("--use-docker-session", "use the web session docker login keeps for Docker Hub (asked on a terminal)")
+    .addHelpText("after", examples([
+      "hub-tokens login -u mona",
+      "printf '%s\\n%s\\n' \"$PASSWORD\" \"$CODE\" | hub-tokens login -u mona --password-stdin",
+      "hub-tokens login --web",
+      "hub-tokens login --use-docker-session",
+    ]))
+    .action(async (flags: { username?: string; passwordStdin?: boolean; web?: boolean; useDockerSession?: boolean }, cmd: Command) => {
+      const o = (): LoginOptions => {
+        if (flags.web && flags.useDockerSession) throw new UsageError("--web and --use-docker-session are two ways in: pick one");
+        if ((flags.web || flags.useDockerSession) && (flags.username !== undefined || flags.passwordStdin)) {
+          throw new UsageError(`${flags.web ? "--web" : "--use-docker-session"} takes no password: drop ${flags.username !== undefined ? "--username" : "--password-stdin"}`);
+        }
+        return {
+        ...(flags.username !== undefined ? { username: flags.username } : {}),
+        passwordStdin: bool(flags.passwordStdin),
+        web: bool(flags.web),
+        useDockerSession: bool(flags.useDockerSession),
+        };
+      };
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/login.js")).runLogin(opts, deps));
     });
 
   program
     .command("logout")
-    .description("forget the Hub session (Docker's stored token stays)")
-    .addHelpText("after", examples(["hub-tokens logout", "hub-tokens --hub-url http://127.0.0.1:7474 logout"]))
-    .action(async (_flags: object, cmd: Command) => {
-      const o = (): LogoutOptions => ({});
+    .description("forget an account's Hub session (the default, --account NAME, or --all); Docker's stored token and Docker's own web session stay")
+    .option("--all", "every account logged in to this Hub")
+    .addHelpText("after", examples(["hub-tokens logout", "hub-tokens --account bot logout", "hub-tokens logout --all"]))
+    .action(async (flags: { all?: boolean }, cmd: Command) => {
+      const o = (): LogoutOptions => ({ all: bool(flags.all) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/logout.js")).runLogout(opts, deps));
+    });
+
+  program
+    .command("switch")
+    .description("make a logged-in account the default for later commands")
+    .argument("<account>", "a Docker Hub username that is logged in (see hub-tokens status)")
+    .addHelpText("after", examples(["hub-tokens switch mona-bot", "hub-tokens --account mona list   # one command as another account"]))
+    .action(async (account: string, _flags: object, cmd: Command) => {
+      const o = (): SwitchOptions => ({ account: checkAccountName(account) });
+      await dispatch(cmd, o, async (opts, deps) => (await import("../commands/switch.js")).runSwitch(opts, deps));
     });
 
   program
@@ -188,7 +227,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .option("--scope <scope>", 'permissions: "Read, Write, Delete", "Read & Write", "Read-only", "Public Repo Read-only" or repo:admin, repo:write, repo:read, repo:public_read')
     .option("--expires <when>", "30d, 60d, 90d, 1y, never, or a date (2027-01-31)")
     .option("--docker-login", "store the token as Docker's Docker Hub credential instead of printing it")
-    .addOption(new Option("--replace", "with --docker-login: deactivate the hubpat token Docker held before, once the new one is stored").conflicts("keepOld"))
+    .addOption(new Option("--replace", "with --docker-login: deactivate the hubpat token Docker held before, once the new one is stored; and replace another account's without asking").conflicts("keepOld"))
     .option("--keep-old", "with --docker-login: leave the token Docker held before active")
     .addOption(org())
     .option("--resource <resource>", "with --org, repeatable: repo:NAMESPACE/REPO:SCOPES or org:NAME:SCOPES (repo:acme/app:repo-pull,repo-push)", collect)

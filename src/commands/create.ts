@@ -8,6 +8,7 @@ import { HubpatError, UsageError } from "../errors.js";
 import { requireWorkingStore } from "../store/choice.js";
 import { SCOPE_WORDING, type TokenScope } from "../hub/types.js";
 import { warnDuplicateLabel } from "./resolve.js";
+import { confirmDockerAccount } from "./docker-account.js";
 import { dockerUsesHelper } from "./status.js";
 import { dockerHeld, scopeWording, storedForDocker, tokenJson, tokenName, tokenStatus } from "./token-view.js";
 import { NotFoundError } from "../hub/errors.js";
@@ -20,7 +21,10 @@ export interface CreateOptions {
   /** 30d, 60d, 90d, 1y, never, or a date. */
   expires?: string;
   dockerLogin: boolean;
-  /** With --docker-login, when Docker holds an earlier hubpat token: deactivate it (`--replace`) or leave it (`--keep-old`). */
+  /**
+   * With --docker-login, when Docker holds an earlier hubpat token: deactivate it (`--replace`) or leave it
+   * (`--keep-old`). Either also answers yes when Docker holds another account's token.
+   */
   replace?: boolean;
   keepOld?: boolean;
   json: boolean;
@@ -93,6 +97,7 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   const session = await requireSession(deps);
   // --docker-login stores the token: a store that can't keep it fails before any question or any token.
   if (opts.dockerLogin) await requireWorkingStore({ kind: deps.storeKind, check: deps.checkStore });
+  if (opts.dockerLogin) await confirmDockerAccount(deps, session.username, opts.replace === true || opts.keepOld === true);
 
   const label = await labelFrom(opts.label, prompter, "Token description:");
   const scope = opts.scope !== undefined ? parseScope(opts.scope) : await prompter.select("Access permissions:", SCOPES.map((s) => ({ value: s, name: SCOPE_WORDING[s] })), { default: "repo:read" });

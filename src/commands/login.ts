@@ -1,14 +1,26 @@
 // Password login, with the 2FA code when the Hub asks for one. Keeps the session JWT in the keychain and the
 // username in hubpat's settings file; the password lives only as long as this function.
 import type { Deps } from "../cli/deps.js";
+import { saveSession } from "../cli/session.js";
+import { LoginError, WEB_LOGIN_ADVICE } from "../hub/errors.js";
 import { UsageError } from "../errors.js";
 import { requireWorkingStore } from "../store/choice.js";
+import { loggedIn, offerDockerSession, runUseDockerSession, runWebLogin } from "./login-web.js";
 
 export interface LoginOptions {
   /** -u/--username; prompted for on a terminal when absent. */
   username?: string;
   /** --password-stdin: the password is stdin's first line, a 2FA code its second. */
   passwordStdin: boolean;
+  /** --web: the browser sign-in (OAuth device code) instead of a password. */
+  web?: boolean;
+  /** --use-docker-session: reuse Docker's own web session for Docker Hub. */
+  useDockerSession?: boolean;
+}
+
+/** A personal access token where a password was asked for: `dckr_pat_…`, or an older bare-uuid token. */
+export function looksLikePat(password: string): boolean {
+  return /^dckr_pat_/.test(password) || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(password);
 }
 
 /** Reads a stream to its end (a pipe: `printf 'pw\n123456\n' | hub-tokens login --password-stdin`). */
@@ -18,11 +30,18 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return text;
 }
 
-export async function runLogin(opts: LoginOptions, deps: Pick<Deps, "io" | "prompter" | "connect" | "sessions" | "config" | "hubUrl" | "storeKind" | "checkStore">): Promise<void> {
+export async function runLogin(
+  opts: LoginOptions,
+  deps: Pick<Deps, "io" | "prompter" | "connect" | "sessions" | "config" | "hubUrl" | "clock" | "storeKind" | "checkStore"> & Partial<Pick<Deps, "oauth" | "browser" | "dockerSession" | "account">>,
+): Promise<void> {
   const { io, prompter } = deps;
-  // The session has to be kept: a store that can't keep it fails now, not after the password and the 2FA code.
+  // The session has to be kept: a store that can't keep it fails now, not after the password, the 2FA code or
+  // the browser.
   await requireWorkingStore({ kind: deps.storeKind, check: deps.checkStore });
-  let username = opts.username;
+  if (opts.web) return runWebLogin(deps);
+  if (opts.useDockerSession) return runUseDockerSession(deps);
+  if (!opts.passwordStdin && (await offerDockerSession(deps, opts.username ?? deps.account))) return;
+  let username = opts.username ?? deps.account;
   if (!username) {
     if (!io.canPrompt()) throw new UsageError("no terminal to ask for the username: pass --username");
     const last = deps.config.lastUsername(deps.hubUrl);
@@ -39,6 +58,9 @@ export async function runLogin(opts: LoginOptions, deps: Pick<Deps, "io" | "prom
     if (!io.canPrompt()) throw new UsageError("no terminal to ask for the password: pipe it with --password-stdin");
     password = await prompter.password("Password:");
   }
+  // A PAT would sign in, but its session can't manage tokens (CONTRACT "What a PAT may not do"): say so before
+  // sending it anywhere.
+  if (looksLikePat(password)) throw new LoginError(`that is a personal access token, not ${username}'s password, and a token's session can't manage tokens: ${WEB_LOGIN_ADVICE}`);
 
   const code = async (): Promise<string> => {
     if (opts.passwordStdin) {
@@ -54,9 +76,9 @@ export async function runLogin(opts: LoginOptions, deps: Pick<Deps, "io" | "prom
 
   const hub = await deps.connect();
   const session = await io.progress("Logging in to Docker Hub", () => hub.login(username, password, code));
-  await deps.sessions.set(deps.hubUrl, { username: session.username, secret: session.token });
+  const saved = await saveSession(deps, session.username, session.token);
   deps.config.setLastUsername(deps.hubUrl, session.username);
-  io.info(`${io.color.green("✓")} Logged in to ${deps.hubUrl} as ${io.color.bold(session.username)}`);
+  loggedIn(deps, session.username, "password", saved.previousDefault);
 }
 
 /** A 2FA code as authenticator apps show it ("123 456", "123-456") without its spaces and dashes. */

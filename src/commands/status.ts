@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { DOCKER_HUB_KEY, type Deps } from "../cli/deps.js";
 import { isoTime, relativeTime } from "../cli/io.js";
-import { isExpired, readSession } from "../cli/session.js";
+import { isExpired, readAllSessions, readSession, SESSION_KIND_WORDS, type Session } from "../cli/session.js";
 import { AuthError, messageOf } from "../errors.js";
 import { dockerHeld } from "./token-view.js";
 
@@ -37,54 +37,95 @@ export async function dockerUsesHelper(configPath: string): Promise<"yes" | "no"
   }
 }
 
-export async function runStatus(opts: StatusOptions, deps: Pick<Deps, "io" | "sessions" | "store" | "hubUrl" | "clock" | "storeDescription" | "storeKind" | "dockerConfigPath" | "connect">): Promise<void> {
+/** How another account's session ends, in words (only the account in use is checked with the Hub). */
+function sessionEnd(c: Deps["io"]["color"], session: Session, now: Date): string {
+  if (!session.expiresAt) return "";
+  if (isExpired(session, now)) {
+    return session.refresh ? `, session ended ${relativeTime(session.expiresAt, now)}; renewed on the next command` : `, ${c.red(`session expired ${relativeTime(session.expiresAt, now)}`)} (${isoTime(session.expiresAt)})`;
+  }
+  return `, session valid until ${isoTime(session.expiresAt)} (${relativeTime(session.expiresAt, now)})${session.refresh ? "; renewed when it ends" : ""}`;
+}
+
+export async function runStatus(
+  opts: StatusOptions,
+  deps: Pick<Deps, "io" | "sessions" | "store" | "hubUrl" | "clock" | "storeDescription" | "storeKind" | "dockerConfigPath" | "connect"> & Partial<Pick<Deps, "account" | "config" | "dockerSession">>,
+): Promise<void> {
   const { io } = deps;
   const now = deps.clock();
-  const session = await readSession(deps);
-  const expired = session !== null && isExpired(session, now);
+  // Several accounts and none the default: status still lists them all, then exits 4 with the reason.
+  let choiceProblem: AuthError | undefined;
+  const session = await readSession(deps).catch((err: unknown) => {
+    if (err instanceof AuthError) return (choiceProblem = err), null;
+    throw err;
+  });
+  // A web session past its access token's end is renewed by the next command: still logged in, nothing to check.
+  const ended = session !== null && isExpired(session, now);
+  const expired = ended && !session.refresh;
   // The JWT's expiry is only what the keychain knows: the Hub may have dropped the session since (a logout
   // elsewhere, a password change). One small request says; --offline skips it.
-  const check: SessionCheck = !session || expired || opts.offline ? { state: "unchecked" } : await checkWithHub(deps, session.token);
+  const check: SessionCheck = !session || ended || opts.offline ? { state: "unchecked" } : await checkWithHub(deps, session.token);
   const wired = await dockerUsesHelper(deps.dockerConfigPath);
   const held = await dockerHeld(deps.store, io);
+  const all = await readAllSessions(deps);
+  const others = all.filter((a) => a.ref.key !== session?.key);
+  const dockerWeb = deps.dockerSession ? await (await deps.dockerSession()).read().catch(() => null) : null;
 
   if (opts.json) {
     io.json({
       hubUrl: deps.hubUrl,
       loggedIn: session !== null && !expired && check.state !== "refused",
       username: session?.username ?? null,
+      sessionKind: session?.kind ?? null,
       sessionExpiresAt: session?.expiresAt ? isoTime(session.expiresAt) : null,
+      accounts: all.map(({ ref, session: s }) => ({
+        name: ref.name,
+        inUse: ref.key === session?.key,
+        kind: s?.kind ?? null,
+        loggedIn: s !== null && (!isExpired(s, now) || s.refresh !== undefined),
+        sessionExpiresAt: s?.expiresAt ? isoTime(s.expiresAt) : null,
+      })),
       store: deps.storeKind,
       session: { checkedWithHub: check.state === "valid" || check.state === "refused", acceptedByHub: check.state === "valid" ? true : check.state === "refused" ? false : null, ...("error" in check ? { error: check.error } : {}) },
       secrets: deps.storeDescription,
-      docker: { configPath: deps.dockerConfigPath, usesHubpat: wired === "yes", credential: held ? { username: held.username, tokenId: held.tokenId ?? null, hint: held.hint } : null },
+      docker: {
+        configPath: deps.dockerConfigPath,
+        usesHubpat: wired === "yes",
+        credential: held ? { username: held.username, tokenId: held.tokenId ?? null, hint: held.hint } : null,
+        webSession: dockerWeb ? { username: dockerWeb.username } : null,
+      },
     });
   } else {
     const c = io.color;
+    const who = (s: Session) => `${s.username} (${SESSION_KIND_WORDS[s.kind]})`;
     const account = !session
-      ? c.yellow("not logged in")
+      ? c.yellow(choiceProblem ? "none chosen" : "not logged in")
       : !session.expiresAt
-        ? `${session.username}${check.state === "refused" ? `, ${c.red("session refused by Docker Hub")}` : checkWords(check)}`
-        : expired
-          ? `${session.username}, ${c.red(`session expired ${relativeTime(session.expiresAt, now)}`)} (${isoTime(session.expiresAt)})`
+        ? `${who(session)}${check.state === "refused" ? `, ${c.red("session refused by Docker Hub")}` : checkWords(check)}`
+        : ended
+          ? `${who(session)}${sessionEnd(c, session, now)}`
           : check.state === "refused"
-            ? `${session.username}, ${c.red("session refused by Docker Hub")}: it ended before ${isoTime(session.expiresAt)} (a logout or password change elsewhere)`
-            : `${session.username}, session valid until ${isoTime(session.expiresAt)} (${relativeTime(session.expiresAt, now)})${checkWords(check)}`;
+            ? `${who(session)}, ${c.red("session refused by Docker Hub")}: it ended before ${isoTime(session.expiresAt)} (a logout or password change elsewhere)`
+            : `${who(session)}${sessionEnd(c, session, now)}${checkWords(check)}`;
     const docker =
       wired === "yes"
         ? `uses hubpat (${deps.dockerConfigPath})`
         : `${c.yellow("does not use hubpat")}: set "credsStore": "${HELPER_NAME}" in ${deps.dockerConfigPath}`;
+    // Whose token Docker holds, when that is not the account in use.
+    const whose = held && session && held.username !== session.username ? ` (not ${session.username}'s)` : "";
     const credential = !held
       ? "none stored"
       : held.tokenId
-        ? `token ${held.tokenId.slice(0, 8)} ${held.hint} for ${held.username}`
-        : `a secret ${held.hint ? `${held.hint} ` : ""}for ${held.username}, not created by hubpat`;
+        ? `token ${held.tokenId.slice(0, 8)} ${held.hint} for ${held.username}${whose}`
+        : `a secret ${held.hint ? `${held.hint} ` : ""}for ${held.username}, not created by hubpat${whose}`;
     io.print(`Hub:       ${deps.hubUrl}`);
     io.print(`Account:   ${account}`);
+    for (const o of others) io.print(`Also:      ${o.session ? `${who(o.session)}${sessionEnd(c, o.session, now)}` : `${o.ref.name} (session unreadable, or Docker's web session gone)`}`);
     io.print(`Secrets:   ${deps.storeDescription}`);
     io.print(`Docker:    ${docker}`);
     io.print(`Docker Hub credential: ${credential}`);
+    if (dockerWeb) io.print(`Docker web session: ${dockerWeb.username}${all.some((a) => a.session?.kind === "docker") ? ", used by hub-tokens" : " (hub-tokens login --use-docker-session uses it)"}`);
   }
+  if (choiceProblem) throw choiceProblem;
   if (!session) throw new AuthError(`not logged in to ${deps.hubUrl}`);
   if (expired) throw new AuthError(`your session for ${deps.hubUrl} has expired`);
   if (check.state === "refused") throw new AuthError(`Docker Hub refused ${session.username}'s session for ${deps.hubUrl}: it expired or was revoked`);

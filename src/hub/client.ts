@@ -7,7 +7,7 @@ import { Agent } from "./undici.js";
 import { AuthError, CancelError, UsageError } from "../errors.js";
 import { VERSION } from "../version.js";
 import {
-  HubApiError, HubUnavailableError, LoginError, NotFoundError, PAT_SESSION_MESSAGE, RateLimitError, TlsError, UnexpectedResponseError,
+  HubApiError, HubUnavailableError, LoginError, NotFoundError, PAT_SESSION_MESSAGE, WEB_LOGIN_ADVICE, RateLimitError, TlsError, UnexpectedResponseError,
 } from "./errors.js";
 import type {
   BulkDeleteOptions, BulkDeleteResult, CreatedOrgToken, CreatedToken, CreateTokenRequest, Hub, HubSession, ListTokensOptions, OrgToken,
@@ -315,6 +315,11 @@ export class HubClient implements Hub {
     let answer = await this.send("POST", PATHS.login, { body: loginBody(username, password), idempotent: false, paced: false, isLogin: true });
     if (answer.status === 401) {
       const challenge = parseLoginFailure(answer.json);
+      // CONTRACT "More observed limits": with SSO enforced the password is refused; the body's words are assumed,
+      // so any mention of single sign-on counts.
+      if (challenge.login2faToken === undefined && /single sign-on|\bSSO\b/i.test(`${challenge.detail ?? ""} ${errorMessage(answer.json) ?? ""}`)) {
+        throw new LoginError(`${username}'s organization enforces single sign-on, so docker hub takes no password for it: ${WEB_LOGIN_ADVICE}`);
+      }
       if (challenge.login2faToken === undefined) {
         throw new LoginError(`Docker Hub did not accept the password for ${username}: check the username and password and try again`);
       }

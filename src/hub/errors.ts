@@ -3,8 +3,11 @@
 // session or token value ever reaches a message.
 import { AuthError, HubpatError } from "../errors.js";
 
+/** How to get a session that manages tokens when a password won't do (SSO) or a PAT was given. */
+export const WEB_LOGIN_ADVICE = "sign in with hub-tokens login --web";
+
 /** The words the CLI shows when a PAT's session is used to manage tokens (CONTRACT "What a PAT may not do"). */
-export const PAT_SESSION_MESSAGE = "personal access tokens can't manage tokens: log in with your password";
+export const PAT_SESSION_MESSAGE = `personal access tokens can't manage tokens: log in with your password, or ${WEB_LOGIN_ADVICE}`;
 
 /** Username/password or 2FA code refused at login. Exit 4 (not logged in), no "run login" hint: this was login. */
 export class LoginError extends AuthError {

@@ -38,10 +38,15 @@ const DEFAULT_GLOBALS: GlobalOptions = { hubUrl: "https://hub.docker.com", quiet
 
 describe("argv → options", () => {
   it.each<[string, string[], string, unknown]>([
-    ["login with nothing", ["login"], "login", { passwordStdin: false }],
-    ["login -u", ["login", "-u", "mona"], "login", { username: "mona", passwordStdin: false }],
-    ["login --username --password-stdin", ["login", "--username", "mona", "--password-stdin"], "login", { username: "mona", passwordStdin: true }],
-    ["logout", ["logout"], "logout", {}],
+    ["login with nothing", ["login"], "login", { passwordStdin: false, web: false, useDockerSession: false }],
+    ["login -u", ["login", "-u", "mona"], "login", { username: "mona", passwordStdin: false, web: false, useDockerSession: false }],
+    ["login --username --password-stdin", ["login", "--username", "mona", "--password-stdin"], "login", { username: "mona", passwordStdin: true, web: false, useDockerSession: false }],
+    ["login --web", ["login", "--web"], "login", { passwordStdin: false, web: true, useDockerSession: false }],
+    ["login --use-docker-session", ["login", "--use-docker-session"], "login", { passwordStdin: false, web: false, useDockerSession: true }],
+    ["logout", ["logout"], "logout", { all: false }],
+    ["logout --all", ["logout", "--all"], "logout", { all: true }],
+    ["switch", ["switch", "mona-bot"], "switch", { account: "mona-bot" }],
+    ["create --docker-login --replace", ["create", "--docker-login", "--replace"], "create", { dockerLogin: true, replace: true, json: false }],
     ["status", ["status"], "status", { json: false }],
     ["status --json", ["status", "--json"], "status", { json: true }],
     ["create with nothing", ["create"], "create", { dockerLogin: false, json: false }],
@@ -115,6 +120,13 @@ describe("argv → options", () => {
     expect((await parse(["list"], { HUBPAT_HUB_URL: "http://localhost:7474" })).parsed?.globals.hubUrl).toBe("http://localhost:7474");
     expect((await parse(["--hub-url", "https://hub.example.test", "list"], { HUBPAT_HUB_URL: "http://localhost:7474" })).parsed?.globals.hubUrl).toBe("https://hub.example.test");
   });
+
+  it("takes the account and the sign-in URL from flags or HUBPAT_ACCOUNT / HUBPAT_AUTH_URL, the flag first", async () => {
+    expect((await parse(["list"], { HUBPAT_ACCOUNT: "mona-bot" })).parsed?.globals.account).toBe("mona-bot");
+    expect((await parse(["--account", "mona", "list"], { HUBPAT_ACCOUNT: "mona-bot" })).parsed?.globals.account).toBe("mona");
+    expect((await parse(["--auth-url", "http://127.0.0.1:7476/", "login", "--web"])).parsed?.globals.authUrl).toBe("http://127.0.0.1:7476");
+    expect((await parse(["login", "--web"], { HUBPAT_AUTH_URL: "https://login.example.test" })).parsed?.globals.authUrl).toBe("https://login.example.test");
+  });
 });
 
 describe("usage errors exit 2", () => {
@@ -132,6 +144,10 @@ describe("usage errors exit 2", () => {
     ["--active with --inactive", ["list", "--active", "--inactive"], "error: option '--active' cannot be used with option '--inactive'\n(add --help for usage)\n"],
     ["an unknown shell", ["completion", "tcsh"], "error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.\n(add --help for usage)\n"],
     ["inspect without a token", ["inspect"], "error: missing required argument 'token'\n(add --help for usage)\n"],
+    ["a plain-http sign-in URL off loopback", ["--auth-url", "http://login.example.test", "login", "--web"], "hub-tokens: the sign-in (OAuth) URL http://login.example.test is not https: use https://login.example.test (plain http is allowed only for a local emulator on a loopback address)\n"],
+    ["an account name that is not one", ["--account", "mona bot", "list"], 'hub-tokens: "mona bot" is not a Docker Hub account name: give the username, such as mona\n'],
+    ["--web with a password", ["login", "--web", "--password-stdin"], "hub-tokens: --web takes no password: drop --password-stdin (see: hub-tokens login --help)\n"],
+    ["--replace without --docker-login", ["create", "--replace"], "hub-tokens: --replace goes with --docker-login: it replaces Docker's stored credential (see: hub-tokens create --help)\n"],
     ["doctor with days that are not a number", ["doctor", "--expiring-days", "soon"], 'hub-tokens: --expiring-days takes a whole number of days, not "soon" (see: hub-tokens doctor --help)\n'],
     ["create --org with a PAT scope", ["create", "--org", "acme", "--scope", "Read-only"], "hub-tokens: --scope is for personal tokens: an organization token takes --resource (see: hub-tokens create --help)\n"],
     ["create --resource without --org", ["create", "--resource", "repo:acme/app:repo-pull"], "hub-tokens: --resource is for organization tokens: add --org NAME (see: hub-tokens create --help)\n"],

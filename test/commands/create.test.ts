@@ -120,6 +120,7 @@ describe("create", () => {
     expect(printed).toMatchObject({ id: made.uuid, label: "both", usedByDocker: true });
     expect(printed).not.toHaveProperty("secret");
     expect(t.store.entries.get(DOCKER_HUB_KEY)).toMatchObject({ username: "mona", tokenId: made.uuid });
+    // Read once before creating (whose token Docker holds: another account's is asked about), never read back.
     expect(reads()).toBe(1);
   });
 

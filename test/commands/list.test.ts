@@ -182,7 +182,7 @@ describe("list", () => {
   it("exits 4 when the stored session has expired", async () => {
     const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 60 }) }, now: new Date(NOW.getTime() + 3_600_000) });
     expect(await failure(runList(opts(), t.deps))).toEqual({
-      line: `hub-tokens: your session for ${ctx.hub.url} expired at 2026-11-23T12:01:00.000Z (run: hub-tokens login)`,
+      line: `hub-tokens: your session for ${ctx.hub.url} (mona) expired at 2026-11-23T12:01:00.000Z (run: hub-tokens login)`,
       exitCode: 4,
     });
   });
@@ -190,6 +190,6 @@ describe("list", () => {
   it("refuses a session obtained with a PAT, naming the fix", async () => {
     const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { kind: "pat" }) } });
     const f = await failure(runList(opts(), t.deps));
-    expect(f).toEqual({ line: "hub-tokens: personal access tokens can't manage tokens: log in with your password (run: hub-tokens login)", exitCode: 4 });
+    expect(f).toEqual({ line: "hub-tokens: personal access tokens can't manage tokens: log in with your password, or sign in with hub-tokens login --web (run: hub-tokens login)", exitCode: 4 });
   });
 });

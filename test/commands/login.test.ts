@@ -12,7 +12,10 @@ describe("login", () => {
     await runLogin({ passwordStdin: false }, t.deps);
     expect(t.stderr()).toBe(`✓ Logged in to ${ctx.hub.url} as mona\n`);
     expect(t.stdout()).toBe("");
-    const kept = t.sessions.entries.get(ctx.hub.url);
+    // One item per account, keyed `<Hub URL>#<account>`; the first account is the default.
+    const kept = t.sessions.entries.get(`${ctx.hub.url}#mona`);
+    expect([...t.sessions.entries.keys()]).toEqual([`${ctx.hub.url}#mona`]);
+    expect(t.config.accounts(ctx.hub.url)).toEqual({ default: "mona", names: ["mona"] });
     expect(kept?.username).toBe("mona");
     // The kept secret is a session the Hub honours.
     expect((await (await t.deps.connect(kept!.secret)).listTokens()).total).toBe(0);
@@ -40,7 +43,7 @@ describe("login", () => {
     const t = testDeps({ hubUrl: ctx.hub.url, stdin: `${MONA.password}\n${ctx.hub.currentCode("mona")}\n` });
     await runLogin({ username: "mona", passwordStdin: true }, t.deps);
     expect(t.stderr()).toBe(`✓ Logged in to ${ctx.hub.url} as mona\n`);
-    expect(t.sessions.entries.get(ctx.hub.url)?.username).toBe("mona");
+    expect(t.sessions.entries.get(`${ctx.hub.url}#mona`)?.username).toBe("mona");
   });
 
   it("asks for no code when the account has no 2FA", async () => {

@@ -25,7 +25,7 @@ describe("status", () => {
     expect(t.stdout()).toBe(
       [
         `Hub:       ${ctx.hub.url}`,
-        "Account:   mona, session valid until 2026-11-24T12:00:00Z (in 1 day), checked with Docker Hub",
+        "Account:   mona (password + 2FA), session valid until 2026-11-24T12:00:00Z (in 1 day), checked with Docker Hub",
         "Secrets:   memory (test)",
         `Docker:    uses hubpat (${path})`,
         "Docker Hub credential: token 0d8f2a1c …WXYZ for mona",
@@ -59,11 +59,13 @@ describe("status", () => {
       hubUrl: ctx.hub.url,
       loggedIn: true,
       username: "mona",
+      sessionKind: "password",
       sessionExpiresAt: "2026-11-23T13:00:00Z",
       store: "keychain",
       session: { checkedWithHub: true, acceptedByHub: true },
+      accounts: [{ name: "mona", inUse: true, kind: "password", loggedIn: true, sessionExpiresAt: "2026-11-23T13:00:00Z" }],
       secrets: "memory (test)",
-      docker: { configPath: path, usesHubpat: true, credential: null },
+      docker: { configPath: path, usesHubpat: true, credential: null, webSession: null },
     });
   });
 
@@ -75,7 +77,7 @@ describe("status", () => {
       line: `hub-tokens: Docker Hub refused mona's session for ${ctx.hub.url}: it expired or was revoked (run: hub-tokens login)`,
       exitCode: 4,
     });
-    expect(t.stdout()).toContain("Account:   mona, session refused by Docker Hub: it ended before 2026-11-30T12:00:00Z (a logout or password change elsewhere)\n");
+    expect(t.stdout()).toContain("Account:   mona (password + 2FA), session refused by Docker Hub: it ended before 2026-11-30T12:00:00Z (a logout or password change elsewhere)\n");
     expect(ctx.hub.exchanges.map((e) => `${e.method} ${e.path}`)).toEqual(["GET /v2/access-tokens"]); // one small request
   });
 
@@ -83,7 +85,7 @@ describe("status", () => {
     const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 86_400 }) } });
     ctx.hub.state.sessions.clear();
     await runStatus({ offline: true, json: false }, t.deps);
-    expect(t.stdout()).toContain("Account:   mona, session valid until 2026-11-24T12:00:00Z (in 1 day) (--offline: not checked with Docker Hub)\n");
+    expect(t.stdout()).toContain("Account:   mona (password + 2FA), session valid until 2026-11-24T12:00:00Z (in 1 day) (--offline: not checked with Docker Hub)\n");
     expect(ctx.hub.exchanges).toEqual([]);
   });
 
@@ -98,7 +100,7 @@ describe("status", () => {
   it("reports an expired session with exit 4", async () => {
     const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 60 }) }, now: new Date(NOW.getTime() + 7_200_000) });
     expect((await failure(runStatus({ json: false }, t.deps))).exitCode).toBe(4);
-    expect(t.stdout()).toContain("Account:   mona, session expired 2 hours ago (2026-11-23T12:01:00Z)\n");
+    expect(t.stdout()).toContain("Account:   mona (password + 2FA), session expired 2 hours ago (2026-11-23T12:01:00Z)\n");
   });
 
   it("shows no part of a secret hubpat did not create", async () => {

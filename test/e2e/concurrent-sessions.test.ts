@@ -35,17 +35,19 @@ describe.skipIf(!haveSecretService())("concurrent hub-tokens sessions", () => {
     expect(hub.unhandled).toEqual([]);
   });
 
-  it("12 logins at once, two accounts: one session item, valid settings, and the session works", async () => {
+  it("12 logins at once, two accounts: one session item per account, valid settings, and the session works", async () => {
     const logins = await Promise.all(
       Array.from({ length: 12 }, (_, i) => USERS[i % 2]!).map((u) => run(["login", "-u", u.username, "--password-stdin"], `${u.password}\n`)),
     );
     expect(logins.map((r) => [r.exitCode, r.stdout])).toEqual(logins.map(() => [0, ""]));
-    for (const r of logins) expect(r.stderr).toMatch(/^✓ Logged in to \S+ as (octo|hubot)\n$/);
+    for (const r of logins) expect(r.stderr).toMatch(/^✓ Logged in to \S+ as (octo|hubot)\n( {2}\S+ is now the default account; back to the other: hub-tokens switch \S+\n)?$/);
 
-    // One keychain item for this Hub, holding one of the two sessions whole.
+    // One store item per account for this Hub, each holding that account's session whole.
     const sessions = keyringItems(keyring.env, "hubpat-session");
-    expect(sessions.map((s) => s.account)).toEqual([hub.url]);
-    const stored = JSON.parse(sessions[0]!.secret) as { username: string };
+    expect(sessions.map((s) => s.account).sort()).toEqual(USERS.map((u) => `${hub.url}#${u.username}`).sort());
+    for (const s of sessions) expect(s.account).toBe(`${hub.url}#${(JSON.parse(s.secret) as { username: string }).username}`);
+    const settingsNow = JSON.parse(readFileSync(join(configDir, "config.json"), "utf8")) as { accounts: Record<string, { default: string }> };
+    const stored = { username: settingsNow.accounts[hub.url]!.default };
     expect(USERS.map((u) => u.username)).toContain(stored.username);
 
     // The settings file is whole JSON, remembers a username for this Hub, and holds no secret.

@@ -116,7 +116,7 @@ describe.skipIf(!haveSecretService()).each(tokensCommands())("hub-tokens, the bu
   it("tells who is logged in and where secrets are kept", async () => {
     const r = await run(["status"], "", { DOCKER_CONFIG: configDir });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^Hub:       ${hub.url}\nAccount:   mona, session valid until \\S+ \\(in 7 days\\), checked with Docker Hub\n`));
+    expect(r.stdout).toMatch(new RegExp(`^Hub:       ${hub.url}\nAccount:   mona \\(password \\+ 2FA\\), session valid until \\S+ \\(in 7 days\\), checked with Docker Hub\n`));
     expect(r.stdout).toContain('Secrets:   keychain store: Docker\'s credentials in Secret Service (GNOME Keyring, KWallet, KeePassXC), service "docker-credential-hubpat"; the Hub session in Secret Service (GNOME Keyring, KWallet, KeePassXC), service "hubpat-session"\n');
     expect(r.stdout).toContain(`Docker:    does not use hubpat: set "credsStore": "hubpat" in ${join(configDir, "config.json")}\n`);
     expect(r.stdout).toMatch(/Docker Hub credential: token [0-9a-f]{8} …\S{4} for mona\n$/);

@@ -13,6 +13,9 @@ import type { Hub } from "../../src/hub/types.js";
 import { roundTripCheck } from "../../src/store/choice.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import type { StoreProblem } from "../../src/store/store.js";
+import type { CredentialStore } from "../../src/store/store.js";
+import type { Browser } from "../../src/cli/browser.js";
+import { dockerSessionIn } from "../../src/docker/web-session.js";
 
 /** The instant every test runs at unless it says otherwise. */
 export const NOW = new Date("2026-11-23T12:00:00Z");
@@ -96,6 +99,14 @@ export interface TestDepsOptions {
   connect?: (session?: string) => Promise<Hub>;
   /** What the store's check finds wrong (default: nothing, a round trip on a memory store passes). */
   storeProblem?: StoreProblem;
+  /** --account. */
+  account?: string;
+  /** The OAuth tenant (default: hubUrl, where the emulator answers its routes too). */
+  authUrl?: string;
+  /** What opens the sign-in page (default: no browser here). */
+  browser?: Browser | null;
+  /** Where Docker keeps its web session (default: `store`, as with credsStore hubpat). */
+  dockerStore?: CredentialStore;
 }
 
 export interface TestDeps {
@@ -163,6 +174,13 @@ export function testDeps(o: TestDepsOptions = {}): TestDeps {
         return new HubClient({ baseUrl: hubUrl, ...(session ? { session } : {}), backoffMs: 1, warn: (line) => io.warn(line), now: () => deps.clock().getTime() });
       }),
     hub: (session) => loggedInHub(deps, session),
+    ...(o.account !== undefined ? { account: o.account } : {}),
+    oauth: async () => {
+      const { OAuthClient } = await import("../../src/hub/oauth.js");
+      return new OAuthClient({ authUrl: o.authUrl ?? hubUrl, now: () => deps.clock().getTime() });
+    },
+    browser: async () => o.browser ?? null,
+    dockerSession: async () => dockerSessionIn(o.dockerStore ?? store, "hubpat's store"),
     prompter,
     config,
     dockerConfigPath: o.dockerConfigPath ?? "/nonexistent/hubpat-test/config.json",

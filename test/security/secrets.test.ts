@@ -94,7 +94,7 @@ describe("commands against the emulator, with --debug", () => {
       connect: async (session) => new HubClient({ baseUrl: hub.url, ...(session ? { session } : {}), backoffMs: 1, debug: (l) => t.deps.io.debug(l), warn: (l) => t.deps.io.warn(l) }),
     });
     await runLogin({ username: "mona", passwordStdin: true }, t.deps);
-    const session = t.sessions.entries.get(hub.url)!.secret;
+    const session = t.sessions.entries.get(`${hub.url}#mona`)!.secret;
     await runCreate({ label: "printed", scope: "Read-only", expires: "30d", dockerLogin: false, json: false }, t.deps);
     const printed = t.stdout().trim();
     expect(printed).toMatch(/^dckr_pat_/);
