@@ -2,7 +2,7 @@
 _hub_tokens() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="" opts i
   case "$prev" in
-    --hub-url|--account|--auth-url|-u|--username|--label|--scope|--expires|--org|--resource|--description|--expiring-days|--unused-days|--select|--prefix) return ;;
+    --hub-url|--account|--auth-url|-u|--username|--label|--scope|--expires|--org|--resource|--description|--store|--expiring-days|--unused-days|--select|--prefix) return ;;
   esac
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
@@ -24,7 +24,7 @@ _hub_tokens() {
     activate) opts='--org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     deactivate) opts='--org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     delete|rm|revoke) opts='--inactive --expired -y --yes --dry-run --org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    setup) opts='--dry-run --undo -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    setup) opts='--dry-run --undo --store -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     doctor) opts='--expiring-days --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     rotate) opts='--expires --delete --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     audit) opts='--unused-days --expiring-days --org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
