@@ -2,7 +2,7 @@
 _hub_tokens() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="" opts i
   case "$prev" in
-    --hub-url|--account|--auth-url|-u|--username|--label|--scope|--expires|--org|--resource|--description|--store|--expiring-days|--unused-days|--select|--prefix) return ;;
+    --hub-url|--account|--auth-url|-u|--username|--format|--label|--scope|--expires|--org|--resource|--description|--store|--expiring-days|--unused-days|--select|--prefix) return ;;
   esac
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
@@ -12,25 +12,26 @@ _hub_tokens() {
     esac
   done
   case "$cmd" in
-    "") opts='login logout switch status create list ls inspect rename activate deactivate delete rm revoke setup doctor rotate audit prune install completion -v --version --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage -h --help' ;;
-    login) opts='-u --username --password-stdin --web --use-docker-session -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    logout) opts='--all -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    switch) opts='-h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    status) opts='--json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    create) opts='--label --scope --expires --docker-login --replace --org --resource --description --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    list|ls) opts='--active --inactive --org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    inspect) opts='--org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    rename) opts='--json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    activate) opts='--org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    deactivate) opts='--org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    delete|rm|revoke) opts='--inactive --expired -y --yes --dry-run --org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    setup) opts='--dry-run --undo --store -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    doctor) opts='--expiring-days --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    rotate) opts='--expires --delete --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    audit) opts='--unused-days --expiring-days --org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    prune) opts='--select --unused-days --expiring-days -y --yes --dry-run --org --json -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    install) opts='--prefix -h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
-    completion) opts='-h --help --hub-url --account --auth-url -q --quiet --no-color --debug --insecure-storage --no-insecure-storage bash zsh fish' ;;
+    "") opts='login logout switch status create list ls inspect rename activate deactivate delete rm revoke setup doctor rotate audit prune install help completion -v --version --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage -h --help' ;;
+    login) opts='-u --username --password-stdin --web --use-docker-session -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    logout) opts='--all -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    switch) opts='-h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    status) opts='--offline --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    create) opts='--label --scope --expires --docker-login --replace --keep-old --org --resource --description --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    list|ls) opts='--active --inactive -q --quiet --org --json --format -h --help --hub-url --account --auth-url --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    inspect) opts='--org --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    rename) opts='--json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    activate) opts='--org --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    deactivate) opts='--org --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    delete|rm|revoke) opts='--inactive --expired -y --yes --dry-run --org --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    setup) opts='--dry-run --undo --store -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    doctor) opts='--expiring-days --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    rotate) opts='--expires --delete --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    audit) opts='--unused-days --expiring-days --exit-code --org --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    prune) opts='--select --unused-days --expiring-days -y --yes --dry-run --org --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    install) opts='--prefix -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    help) opts='-h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    completion) opts='-h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage bash zsh fish' ;;
     *) opts="" ;;
   esac
   COMPREPLY=($(compgen -W "$opts" -- "$cur"))

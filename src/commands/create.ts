@@ -10,7 +10,7 @@ import { SCOPE_WORDING, type TokenScope } from "../hub/types.js";
 import { warnDuplicateLabel } from "./resolve.js";
 import { confirmDockerAccount } from "./docker-account.js";
 import { dockerUsesHelper } from "./status.js";
-import { dockerHeld, scopeWording, storedForDocker, tokenJson, tokenName, tokenStatus } from "./token-view.js";
+import { scopeWording, storedForDocker, tokenJson, tokenName, tokenStatus, type DockerHeld } from "./token-view.js";
 import { NotFoundError } from "../hub/errors.js";
 import type { Hub, Token } from "../hub/types.js";
 
@@ -97,7 +97,7 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   const session = await requireSession(deps);
   // --docker-login stores the token: a store that can't keep it fails before any question or any token.
   if (opts.dockerLogin) await requireWorkingStore({ kind: deps.storeKind, check: deps.checkStore });
-  if (opts.dockerLogin) await confirmDockerAccount(deps, session.username, opts.replace === true || opts.keepOld === true);
+  const heldBefore = opts.dockerLogin ? await confirmDockerAccount(deps, session.username, opts.replace === true || opts.keepOld === true) : null;
 
   const label = await labelFrom(opts.label, prompter, "Token description:");
   const scope = opts.scope !== undefined ? parseScope(opts.scope) : await prompter.select("Access permissions:", SCOPES.map((s) => ({ value: s, name: SCOPE_WORDING[s] })), { default: "repo:read" });
@@ -107,7 +107,8 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   const hub = await deps.hub(session);
   // --docker-login must know whether the token Docker holds now is still live on the Hub, to say it is replaced
   // and ask what becomes of it, before anything is made.
-  const replaced = opts.dockerLogin ? await replacedToken(opts, { ...deps, hub }) : undefined;
+  // Another account's token can't be retired with this session: only the same account's is looked at.
+  const replaced = heldBefore && heldBefore.username === session.username ? await replacedToken(opts, { ...deps, hub }, heldBefore) : undefined;
   const created = await io.progress("Creating token", () => hub.createToken({ label, scopes: [scope], ...(expiresAt ? { expiresAt } : {}) }));
   // A label another token has is worth a word. Asked after the create, so a Hub that fails this list has
   // already made the token (and a failure here is only a missing warning).
@@ -153,10 +154,8 @@ interface Replaced {
  * (deactivate it once the new one is stored?), or decided by --replace / --keep-old elsewhere. A credential
  * hubpat did not create is only named: which token it is, the Hub can't say.
  */
-async function replacedToken(opts: CreateOptions, deps: Pick<Deps, "io" | "prompter" | "store" | "clock"> & { hub: Hub }): Promise<Replaced | undefined> {
+async function replacedToken(opts: CreateOptions, deps: Pick<Deps, "io" | "prompter" | "clock"> & { hub: Hub }, held: DockerHeld): Promise<Replaced | undefined> {
   const { io } = deps;
-  const held = await dockerHeld(deps.store, io);
-  if (!held) return undefined;
   if (!held.tokenId) {
     io.warn(`Docker's Docker Hub credential for ${held.username}${held.hint ? ` (secret ${held.hint})` : ""} will be replaced; hubpat did not create it, so it can't tell which token it was`);
     return undefined;

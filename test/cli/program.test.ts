@@ -147,7 +147,6 @@ describe("usage errors exit 2", () => {
     ["a plain-http sign-in URL off loopback", ["--auth-url", "http://login.example.test", "login", "--web"], "hub-tokens: the sign-in (OAuth) URL http://login.example.test is not https: use https://login.example.test (plain http is allowed only for a local emulator on a loopback address)\n"],
     ["an account name that is not one", ["--account", "mona bot", "list"], 'hub-tokens: "mona bot" is not a Docker Hub account name: give the username, such as mona\n'],
     ["--web with a password", ["login", "--web", "--password-stdin"], "hub-tokens: --web takes no password: drop --password-stdin (see: hub-tokens login --help)\n"],
-    ["--replace without --docker-login", ["create", "--replace"], "hub-tokens: --replace goes with --docker-login: it replaces Docker's stored credential (see: hub-tokens create --help)\n"],
     ["doctor with days that are not a number", ["doctor", "--expiring-days", "soon"], 'hub-tokens: --expiring-days takes a whole number of days, not "soon" (see: hub-tokens doctor --help)\n'],
     ["create --org with a PAT scope", ["create", "--org", "acme", "--scope", "Read-only"], "hub-tokens: --scope is for personal tokens: an organization token takes --resource (see: hub-tokens create --help)\n"],
     ["create --resource without --org", ["create", "--resource", "repo:acme/app:repo-pull"], "hub-tokens: --resource is for organization tokens: add --org NAME (see: hub-tokens create --help)\n"],

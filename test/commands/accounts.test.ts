@@ -160,7 +160,7 @@ describe("Docker's own web session", () => {
 
     const status = m.on({ now: later });
     await runStatus({ json: false }, status.deps);
-    expect(status.stdout()).toContain("Account:   mona (Docker's web session), session valid until 2026-11-23T15:00:00Z (in 1 hour); renewed when it ends\n");
+    expect(status.stdout()).toContain("Account:   mona (Docker's web session), session valid until 2026-11-23T15:00:00Z (in 1 hour); renewed when it ends, checked with Docker Hub\n");
     expect(status.stdout()).toContain("Docker web session: mona, used by hub-tokens\n");
 
     const out = m.on({ now: later });
@@ -223,7 +223,7 @@ describe("several accounts", () => {
 
     const status = m.on();
     await runStatus({ json: false }, status.deps);
-    expect(status.stdout()).toContain("Account:   mona (password + 2FA), session valid until 2026-11-30T12:00:00Z (in 7 days)\nAlso:      mona-bot (password + 2FA), session valid until");
+    expect(status.stdout()).toContain("Account:   mona (password + 2FA), session valid until 2026-11-30T12:00:00Z (in 7 days), checked with Docker Hub\nAlso:      mona-bot (password + 2FA), session valid until 2026-11-30T12:00:00Z (in 7 days)\n");
 
     const out = m.on();
     await runLogout({ all: true }, out.deps);

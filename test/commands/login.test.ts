@@ -101,10 +101,10 @@ describe("login", () => {
     const code = ctx.hub.currentCode("mona");
     const t = testDeps({ hubUrl: ctx.hub.url, stdin: `${MONA.password}\n${code.slice(0, 3)} ${code.slice(3)}\n` });
     await runLogin({ username: "mona", passwordStdin: true }, t.deps);
-    expect(t.sessions.entries.get(ctx.hub.url)?.username).toBe("mona");
+    expect(t.sessions.entries.get(`${ctx.hub.url}#mona`)?.username).toBe("mona");
     const dashed = testDeps({ hubUrl: ctx.hub.url, tty: true, answers: [{ password: "Password:", answer: MONA.password }, { password: "Two-factor authentication code:", answer: `${code.slice(0, 3)}-${code.slice(3)}` }] });
     await runLogin({ username: "mona", passwordStdin: false }, dashed.deps);
-    expect(dashed.sessions.entries.get(ctx.hub.url)?.username).toBe("mona");
+    expect(dashed.sessions.entries.get(`${ctx.hub.url}#mona`)?.username).toBe("mona");
   });
 
   it("checks the code has six digits before sending it, and explains a recovery code", async () => {

@@ -94,7 +94,7 @@ describe("status", () => {
     await ctx.hub.close();
     const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token } });
     await runStatus({ json: false }, t.deps);
-    expect(t.stdout()).toMatch(/Account: {3}mona, session valid until 2026-11-24T12:00:00Z \(in 1 day\); not checked with Docker Hub \(can't reach Docker Hub at 127\.0\.0\.1:\d+ \(ECONNREFUSED\): check your network and try again\)\n/);
+    expect(t.stdout()).toMatch(/Account: {3}mona \(password \+ 2FA\), session valid until 2026-11-24T12:00:00Z \(in 1 day\); not checked with Docker Hub \(can't reach Docker Hub at 127\.0\.0\.1:\d+ \(ECONNREFUSED\): check your network and try again\)\n/);
   });
 
   it("reports an expired session with exit 4", async () => {
