@@ -86,17 +86,7 @@ async function packageBun(target, out, isHost) {
   // 1. The two scripts.
   const main = join(work, "main.cjs");
   const tokens = join(work, "tokens.cjs");
-  const common = {
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node24",
-    define: { __HUBPAT_VERSION__: JSON.stringify(pkg.version), __HUBPAT_KEYRING_SHA256__: JSON.stringify(bindingSha256) },
-    legalComments: "none",
-    logLevel: "warning",
-    supported: { "dynamic-import": false },
-    plugins: [executableOnly("bun")],
-  };
+  const common = { ...esbuildOptions("bun", bindingSha256), supported: { "dynamic-import": false } };
   const [mainBuild] = await Promise.all([
     build({ ...common, entryPoints: [join(root, "src", "sea", "bun", "main.ts")], outfile: main, metafile: true }),
     build({ ...common, entryPoints: [join(root, "src", "sea", "tokens.ts")], outfile: tokens }),
@@ -130,6 +120,20 @@ async function packageBun(target, out, isHost) {
   const gzipped = flag("--quiet") ? undefined : gzipSync(readFileSync(hubpat), { level: 9 }).length;
   log(`${hubpat.slice(root.length)}: ${mb(size)} (${mb(gzipped)} gzipped), Bun ${bunVersion()} for ${t.bun}, main script ${(statSync(main).size / 1e3).toFixed(0)} KB, CLI ${mb(statSync(tokens).size)}, binding ${keyringPackage} sha256 ${bindingSha256.slice(0, 16)}…${isHost ? "" : " (cross-built: not run)"}`);
   return { target, size, gzipped, main: statSync(main).size, tokens: statSync(tokens).size, binding: binding.length };
+}
+
+/** esbuild's options for an executable's two scripts, for `runtime` (src/sea/bun or src/sea/node). */
+function esbuildOptions(runtime, bindingSha256) {
+  return {
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node24",
+    define: { __HUBPAT_VERSION__: JSON.stringify(pkg.version), __HUBPAT_KEYRING_SHA256__: JSON.stringify(bindingSha256) },
+    legalComments: "none",
+    logLevel: "warning",
+    plugins: [executableOnly(runtime)],
+  };
 }
 
 /**
@@ -207,18 +211,7 @@ async function packageNode() {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   mkdirSync(out, { recursive: true });
-  const common = {
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node24",
-    define: { __HUBPAT_VERSION__: JSON.stringify(pkg.version), __HUBPAT_KEYRING_SHA256__: JSON.stringify(bindingSha256) },
-    legalComments: "none",
-    logLevel: "warning",
-    minifyWhitespace: true,
-    minifySyntax: true,
-    plugins: [executableOnly("node")],
-  };
+  const common = { ...esbuildOptions("node", bindingSha256), minifyWhitespace: true, minifySyntax: true };
   const script = join(work, "hubpat.cjs");
   const cliScript = join(work, "tokens.cjs");
   await Promise.all([
