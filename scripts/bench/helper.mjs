@@ -10,8 +10,8 @@
 // all alike; each `erase` follows its own `store` of the same key, so it always erases something. Medians of RUNS
 // runs after WARMUP. Options: --runs N, --warmup N, --json FILE (every time, in ms), --no-package (use dist/ as is).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { haveSecretService, startKeyringSession } from "../keyring-session.mjs";
@@ -26,6 +26,8 @@ const BUNDLE = [NODE, join(root, "bin", "docker-credential-hubpat.cjs")];
 const EXE = join(root, "dist", "sea", "docker-credential-hubpat");
 const NODE_SEA = join(root, "dist", "node-sea", "docker-credential-hubpat");
 const GO = "docker-credential-secretservice";
+/** Clock ticks per second of /proc's times: 100 on every Linux this runs on (getconf CLK_TCK). */
+const TICKS_PER_SECOND = 100;
 
 if (!haveSecretService()) {
   console.log("(no gnome-keyring or dbus-daemon here: the helper benchmark needs a private Secret Service)");
@@ -73,11 +75,14 @@ try {
     if (r.status !== 0) throw new Error(`seeding ${cmd.join(" ")} failed: ${r.stdout}${r.stderr}`);
   }
   const times = cases.map(() => []);
+  const cpuTicks = cases.map(() => 0);
   for (let round = 0; round < WARMUP + RUNS; round++) {
     for (const [i, c] of cases.entries()) {
+      const ticks = childTicks();
       const t = performance.now();
       const r = spawnSync(c.cmd[0], c.cmd.slice(1), { env, input: c.input ?? "", stdio: ["pipe", "pipe", "pipe"] });
       const ms = performance.now() - t;
+      if (round >= WARMUP) cpuTicks[i] += childTicks() - ticks;
       if (r.status !== (c.status ?? 0)) throw new Error(`${c.name}: exit ${r.status ?? r.signal}: ${r.stdout}${r.stderr}`);
       if (c.action === "get hit" && !String(r.stdout).includes('"Secret"')) throw new Error(`${c.name}: no secret in ${r.stdout}`);
       if (round >= WARMUP) times[i].push(ms);
@@ -91,12 +96,19 @@ try {
   const base = median(times[0]);
   const medians = new Map(cases.map((c, i) => [c.name, median(times[i])]));
   console.log(`${RUNS} runs each after ${WARMUP} warm-up rounds, round-robin; Node ${process.version}, ${bunVersion()}\n`);
-  console.log("| case | median ms | × node -e 0 | × Go (same action) | goal |\n|---|---:|---:|---:|---|");
+  // CPU time (user + system of the child, mean per run): the work itself, less disturbed than wall time by other
+  // jobs on a shared machine. /proc counts it in clock ticks (10 ms), hence a mean over all runs, not a median.
+  const cpu = new Map(cases.map((c, i) => [c.name, (cpuTicks[i] * 1000) / TICKS_PER_SECOND / RUNS]));
+  const ratio = (map, c) => {
+    const go = c.action && haveGo && c.label !== "Go secretservice" ? map.get(`${c.action} (Go secretservice)`) : undefined;
+    return go ? (map.get(c.name) / go).toFixed(2) : "";
+  };
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(", ")} (2 cores)\n`);
+  console.log("| case | median ms | × node -e 0 | × Go (same action) | CPU ms (mean) | CPU × Go | goal |\n|---|---:|---:|---:|---:|---:|---|");
   for (const c of cases) {
     const m = medians.get(c.name);
-    const go = c.action && haveGo ? medians.get(`${c.action} (Go secretservice)`) : undefined;
     const goal = c.label === "Bun executable" ? (GOALS[c.action] ?? "") : "";
-    console.log(`| ${c.name} | ${m.toFixed(1)} | ${(m / base).toFixed(2)} | ${go && c.label !== "Go secretservice" ? (m / go).toFixed(2) : ""} | ${goal} |`);
+    console.log(`| ${c.name} | ${m.toFixed(1)} | ${(m / base).toFixed(2)} | ${ratio(medians, c)} | ${cpu.get(c.name).toFixed(1)} | ${ratio(cpu, c)} | ${goal} |`);
   }
   const json = opt("--json");
   if (json) writeFileSync(json, JSON.stringify(Object.fromEntries(cases.map((c, i) => [c.name, times[i]])), null, 1));
@@ -109,4 +121,10 @@ try {
 function bunVersion() {
   const v = spawnSync(join(root, "node_modules", "bun", "bin", "bun.exe"), ["--version"], { encoding: "utf8" });
   return v.status === 0 ? `Bun ${v.stdout.trim()}` : "Bun (version unknown)";
+}
+
+/** The user + system time of this process's waited-for children so far, in clock ticks (/proc/self/stat). */
+function childTicks() {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  return Number(fields[13]) + Number(fields[14]); // cutime, cstime
 }
