@@ -94,6 +94,19 @@ export function truncateWidth(s: string, width: number): string {
   return out;
 }
 
+/**
+ * A line with no colour codes left after a newline: chalk closes and reopens a colour around each "\n", so a
+ * coloured text ending in one leaves an empty open/close pair on the next line (the terminal's next prompt).
+ */
+// eslint-disable-next-line no-control-regex
+const tidy = (text: string) => text.replace(/(\u001b\[[0-9;]*m)(\u001b\[[0-9;]*m)/g, (pair, open: string, close: string) => (isEmptyPair(open, close) ? "" : pair));
+const CLOSES: Record<string, string> = { "1": "22", "2": "22", "3": "23", "4": "24", "7": "27", "9": "29", "30": "39", "31": "39", "32": "39", "33": "39", "34": "39", "35": "39", "36": "39", "37": "39", "90": "39" };
+function isEmptyPair(open: string, close: string): boolean {
+  const o = /\[(\d+)m$/.exec(open)?.[1];
+  const c = /\[(\d+)m$/.exec(close)?.[1];
+  return o !== undefined && c !== undefined && (CLOSES[o] === c || c === "0");
+}
+
 /** Control characters (a label with a newline or an escape) shown as spaces, so a row stays one line. */
 // eslint-disable-next-line no-control-regex
 const oneLine = (s: string) => s.replace(/(?!\u001b\[[0-9;]*m)[\u0000-\u001f\u007f]/g, " ");
@@ -171,20 +184,20 @@ export class IOStreams {
 
   /** One line of data on stdout. */
   print(line: string): void {
-    this.out.write(`${line}\n`);
+    this.out.write(`${tidy(line)}\n`);
   }
 
   /** A success or progress line on stderr; silenced by -q. */
   info(line: string): void {
     if (this.isQuiet) return;
     this.clearLine();
-    this.err.write(`${line}\n`);
+    this.err.write(`${tidy(line)}\n`);
   }
 
   /** A warning on stderr; -q does not hide it. */
   warn(line: string): void {
     this.clearLine();
-    this.err.write(`${this.color.yellow("!")} ${line}\n`);
+    this.err.write(`${this.color.yellow("!")} ${tidy(line)}\n`);
   }
 
   /** A debug line on stderr with --debug. Callers pass no secrets; `redact` strips any that slip in. */

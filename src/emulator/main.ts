@@ -27,6 +27,7 @@ const USAGE = `usage: npm run emulator -- [--port N] [--registry-port N] [--stat
   --auth-port N      the OAuth tenant's port, for web sign-in (default 7476; or HUBPAT_EMULATOR_AUTH_PORT)
   --state FILE       where accounts and tokens are kept between runs (default $TMPDIR/hubpat-emulator.json)
   --reset            start from a fresh state
+  --no-sample-tokens the demo account starts with no tokens (npm run demo: it lists only what it made)
 `;
 
 async function main(): Promise<void> {
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     authPort: Number(flag("--auth-port") ?? process.env.HUBPAT_EMULATOR_AUTH_PORT ?? 7476),
     stateFile,
     users: [
-      { ...DEMO_USER, tokens: [{ label: "laptop", scopes: ["repo:admin"] }, { label: "ci", scopes: ["repo:read"], isActive: false }] },
+      { ...DEMO_USER, tokens: process.argv.includes("--no-sample-tokens") ? [] : [{ label: "laptop", scopes: ["repo:admin"] }, { label: "ci", scopes: ["repo:read"], isActive: false }] },
       { ...SSO_USER },
     ],
     orgs: [{ name: "demo-org", owners: [DEMO_USER.username] }],
@@ -76,6 +77,11 @@ async function main(): Promise<void> {
 }
 
 void main().catch((err: unknown) => {
-  process.stderr.write(`hubpat emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  // The fixed default ports are taken by another emulator (or anything else): say which, and the way out.
+  const message = e.code === "EADDRINUSE"
+    ? `port ${e.port ?? "7474, 7475 or 7476"} is already in use (another emulator?): stop it, pick other ports with --port N --registry-port N --auth-port N, or use --port 0 --registry-port 0 --auth-port 0 for any free ones`
+    : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`hubpat emulator: ${message}\n`);
   process.exit(1);
 });

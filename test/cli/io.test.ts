@@ -58,6 +58,15 @@ describe("table", () => {
   });
 });
 
+describe("colour codes and newlines", () => {
+  it("leaves no colour code after a newline, where a coloured text ended with one", () => {
+    const { streams, out } = io({ tty: true });
+    streams.info(streams.color.red("failed\n"));
+    streams.print(`${streams.color.dim("two\nlines")}`);
+    expect(out()).toBe("\u001b[31mfailed\u001b[39m\n\n\u001b[2mtwo\u001b[22m\n\u001b[2mlines\u001b[22m\n");
+  });
+});
+
 describe("relativeTime", () => {
   const now = new Date("2026-11-23T12:00:00Z");
   it.each([

@@ -41,4 +41,19 @@ describe("the emulator's command line", () => {
       child.kill();
     }
   });
+
+  it("names the busy port and suggests --port 0 when its port is taken", async () => {
+    const { createServer } = await import("node:net");
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "hubpat-emu-busy-"));
+      const r = await runProcess([process.execPath, EMULATOR], ["--port", String(port), "--registry-port", "0", "--auth-port", "0", "--state", join(dir, "s.json")], "", process.env, 10_000);
+      expect(r).toMatchObject({ exitCode: 1, stdout: "" });
+      expect(r.stderr).toBe(`hubpat emulator: port ${port} is already in use (another emulator?): stop it, pick other ports with --port N --registry-port N --auth-port N, or use --port 0 --registry-port 0 --auth-port 0 for any free ones\n`);
+    } finally {
+      busy.close();
+    }
+  });
 });
