@@ -57,6 +57,8 @@ export interface Deps {
   config: Config;
   /** Docker's config.json, to tell whether Docker is wired to the helper. */
   dockerConfigPath: string;
+  /** Keeps the last list's ids and labels for shell completion (never read on a request path); absent in tests. */
+  tokenCache?: (tokens: readonly { id: string; label: string }[]) => Promise<void>;
   /** What `doctor` inspects about this machine; absent in tests that don't need it. */
   host?: HostInfo;
 }
@@ -173,6 +175,11 @@ export async function productionDeps(proc: ProcessLike, globals: GlobalOptions):
     prompter: inquirerPrompter(proc.stdin, proc.stderr),
     config,
     dockerConfigPath: join(proc.env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json"),
+    tokenCache: async (tokens) => {
+      const { tokenCachePath, writeTokenCache } = await import("./completion.js");
+      // Completion is a convenience: a cache that can't be written is never a reason to fail a list.
+      await writeTokenCache(tokenCachePath(proc.env, homedir()), tokens).catch((err: unknown) => io.debug(`completion cache not written: ${String(err)}`));
+    },
     host: {
       env: proc.env,
       platform: process.platform,

@@ -519,13 +519,31 @@ export function createProgram(ctx: ProgramContext): Command {
 
   program
     .command("completion")
-    .description("print a shell completion script")
-    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS))
-    .addHelpText("after", examples(["hub-tokens completion bash > /etc/bash_completion.d/hub-tokens", "hub-tokens completion fish > ~/.config/fish/completions/hub-tokens.fish"]))
-    .action(async (shell: (typeof SHELLS)[number], _flags: object, cmd: Command) => {
-      if (ctx.runF) return ctx.runF(cmd.name(), { shell }, globals(cmd));
-      const { renderCompletion } = await import("./completion.js");
-      ctx.writeOut(renderCompletion(program, shell));
+    .description("print a shell completion script, or install it with --install")
+    .addArgument(new Argument("[shell...]", "bash, zsh or fish (with --install, default: your $SHELL)").choices([...SHELLS, "install"]))
+    .option("--install", "put the script where the shell finds it (or say the one line to add)")
+    .addHelpText("after", examples(["hub-tokens completion --install", "hub-tokens completion bash > /etc/bash_completion.d/hub-tokens", "hub-tokens completion fish > ~/.config/fish/completions/hub-tokens.fish"]))
+    .action(async (given: string[], flags: { install?: boolean }, cmd: Command) => {
+      // `completion install [shell]` is how people type it: the same as --install.
+      const install = flags.install === true || given.includes("install");
+      const shells = given.filter((w) => w !== "install") as (typeof SHELLS)[number][];
+      if (shells.length > 1) throw new UsageError(`name one shell, not ${shells.join(" and ")}`, { hint: "see: hub-tokens completion --help" });
+      const named = shells[0];
+      const fromEnv = ctx.env.SHELL?.split("/").pop();
+      const shell = named ?? (install && SHELLS.includes(fromEnv as (typeof SHELLS)[number]) ? (fromEnv as (typeof SHELLS)[number]) : undefined);
+      if (!shell) {
+        throw new UsageError(install ? `can't tell your shell from $SHELL (${ctx.env.SHELL ?? "unset"}): name it, as in hub-tokens completion --install zsh` : "name the shell: bash, zsh or fish", { hint: "see: hub-tokens completion --help" });
+      }
+      if (ctx.runF) return ctx.runF(cmd.name(), { shell, install }, globals(cmd));
+      const { renderCompletion, installTarget } = await import("./completion.js");
+      const script = renderCompletion(program, shell);
+      if (!install) return ctx.writeOut(script);
+      const home = ctx.env.HOME ?? process.getBuiltinModule("node:os").homedir();
+      const { path, note } = installTarget(shell, ctx.env, home);
+      const fs = process.getBuiltinModule("node:fs");
+      fs.mkdirSync(process.getBuiltinModule("node:path").dirname(path), { recursive: true });
+      fs.writeFileSync(path, script);
+      ctx.writeErr(`✓ Installed ${shell} completion in ${path}: ${note.replace("THE_PATH", path)}\n`);
     });
 
   return program;

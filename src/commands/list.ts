@@ -13,13 +13,14 @@ export interface ListOptions {
   json: boolean;
 }
 
-export async function runList(opts: ListOptions, deps: Pick<Deps, "io" | "hub" | "store" | "clock" | "config" | "hubUrl">): Promise<void> {
+export async function runList(opts: ListOptions, deps: Pick<Deps, "io" | "hub" | "store" | "clock" | "config" | "hubUrl" | "tokenCache">): Promise<void> {
   const { io } = deps;
   const hub = await deps.hub();
   // The count the last list saw lets the client ask for every page at once instead of page 1 first.
   const expectedCount = deps.config.lastTokenCount(deps.hubUrl);
   const list = await io.progress("Listing tokens", () => hub.listTokens(expectedCount === undefined ? {} : { expectedCount }));
   deps.config.setLastTokenCount(deps.hubUrl, list.total);
+  await deps.tokenCache?.(list.tokens);
   const now = deps.clock();
   const held = await dockerHeld(deps.store, io);
   const tokens = list.tokens.filter((t) => (opts.active ? tokenStatus(t, now) === "active" : opts.inactive ? tokenStatus(t, now) !== "active" : true));

@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeTokenCache } from "../../src/cli/completion.js";
 import { DOCKER_HUB_KEY } from "../../src/cli/deps.js";
 import { parseFormat, TOKEN_FIELDS } from "../../src/cli/format.js";
 import { visibleWidth } from "../../src/cli/io.js";
@@ -124,6 +128,15 @@ describe("list", () => {
     expect(lines.find((l) => l.includes("release"))).toMatch(/release-pipeli… +active/);
     expect(lines.find((l) => l.includes("laptop"))).toMatch(/laptop \[docker\] +active/);
     expect(lines.slice(-3)).toEqual(["5 tokens; 4 active, 1 inactive", "Hidden to fit: SCOPE, CREATED (--format tsv has all)", ""]);
+  });
+
+  it("leaves every token's id and label for shell completion, in a 0600 file, whatever it prints", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "hubpat-cache-")), "hubpat", "tokens.tsv");
+    const t = loggedIn();
+    await runList(opts({ quiet: true, active: true }), { ...t.deps, tokenCache: (tokens) => writeTokenCache(path, tokens) });
+    expect(readFileSync(path, "utf8").split("\n").filter(Boolean).sort()).toEqual(["ci", "gone", "laptop", "old"].map((l) => `${id(l)}\t${l}`).sort());
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
   });
 
   it("prints JSON with --json", async () => {
