@@ -334,6 +334,13 @@ export class IOStreams {
    */
   bar(label: string, total: number): { update: (done: number) => void; end: () => void } {
     if (!this.canSpin || total < 2) return { update: () => {}, end: () => {} };
+    // A spinner running meanwhile (list's, while page 1 came) gives way to the bar, and comes back after it.
+    const spinner = this.spinning;
+    if (spinner) {
+      clearInterval(this.spinTimer);
+      this.spinTimer = undefined;
+      this.spinning = undefined;
+    }
     const draw = (done: number) => {
       const width = 20;
       const filled = Math.round((done / total) * width);
@@ -347,6 +354,10 @@ export class IOStreams {
       end: () => {
         this.barShown = false;
         this.err.write("\r\u001b[K");
+        if (spinner && !this.spinning) {
+          this.spinning = spinner;
+          this.spinTimer = setInterval(() => this.drawSpinner(), 80);
+        }
       },
     };
   }

@@ -78,7 +78,11 @@ export async function deleteChosen<T extends KindToken>(
     if (!(await deps.prompter.confirm(`Delete ${count}? This cannot be undone.`, { default: false }))) throw new CancelError("nothing deleted");
   }
   // One DELETE per token, a few at once, paced by the client to the Hub's rate limit; reported in list order.
-  const result = await io.progress(`Deleting ${count}`, () => kind.deleteAll(hub, doomed.map((t) => t.id), { concurrency: DELETE_CONCURRENCY }));
+  // A bar with counts for several (each DELETE is paced to the rate limit: 500 take seconds); a spinner for one.
+  const bar = io.bar(`Deleting ${count}`, doomed.length);
+  const result = await (doomed.length > 1
+    ? kind.deleteAll(hub, doomed.map((t) => t.id), { concurrency: DELETE_CONCURRENCY, onProgress: (done) => bar.update(done) }).finally(() => bar.end())
+    : io.progress(`Deleting ${count}`, () => kind.deleteAll(hub, doomed.map((t) => t.id), { concurrency: DELETE_CONCURRENCY })));
   const errors = new Map(result.failed.map((f) => [f.id, f.error]));
   // Failures grouped by reason, so an expired session is said once, not once per token.
   const failed = new Map<string, string[]>();

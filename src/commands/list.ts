@@ -18,7 +18,20 @@ export async function runList(opts: ListOptions, deps: Pick<Deps, "io" | "hub" |
   const hub = await deps.hub();
   // The count the last list saw lets the client ask for every page at once instead of page 1 first.
   const expectedCount = deps.config.lastTokenCount(deps.hubUrl);
-  const list = await io.progress("Listing tokens", () => hub.listTokens(expectedCount === undefined ? {} : { expectedCount }));
+  // A spinner until page 1 tells how many pages there are; then, for a long list, a bar counting them.
+  let bar: ReturnType<typeof io.bar> | undefined;
+  const onProgress = (pages: number, of: number) => {
+    if (of < 3) return;
+    bar ??= io.bar(`Listing ${of} pages of tokens`, of);
+    bar.update(pages);
+  };
+  const list = await io.progress("Listing tokens", async () => {
+    try {
+      return await hub.listTokens({ ...(expectedCount === undefined ? {} : { expectedCount }), onProgress });
+    } finally {
+      bar?.end();
+    }
+  });
   deps.config.setLastTokenCount(deps.hubUrl, list.total);
   await deps.tokenCache?.(list.tokens);
   const now = deps.clock();

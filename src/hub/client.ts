@@ -339,7 +339,14 @@ export class HubClient implements Hub {
 
   async listTokens(options: ListTokensOptions = {}): Promise<TokenList> {
     const size = this.opts.pageSize;
-    const page = async (n: number) => parseTokenPage((await this.get(`${PATHS.tokens}?page=${n}&page_size=${size}`, `page ${n} of your tokens`)).json);
+    let done = 0;
+    const known: { pages?: number } = {}; // set once page 1 tells the count
+    const page = async (n: number) => {
+      const parsed = parseTokenPage((await this.get(`${PATHS.tokens}?page=${n}&page_size=${size}`, `page ${n} of your tokens`)).json);
+      done++;
+      if (known.pages !== undefined) options.onProgress?.(done, known.pages);
+      return parsed;
+    };
     const later = (n: number) => laterPage(() => page(n));
     // The first page tells how many there are; the rest are fetched side by side. With a good guess of the
     // count, they all go at once. The Hub may cap the page size: its `next` link says which it used.
@@ -347,6 +354,8 @@ export class HubClient implements Hub {
     const [first, early] = await Promise.all([page(1), mapConcurrent(range(2, guessed), Math.max(1, this.opts.listConcurrency - 1), later)]);
     const used = pageSizeOf(first.next) ?? size;
     const pages = Math.ceil(first.count / used);
+    known.pages = Math.max(pages, done);
+    options.onProgress?.(done, known.pages);
     const rest = await mapConcurrent(range(guessed + 1, pages), this.opts.listConcurrency, later);
     const tokens = uniqueById([first.tokens, ...early, ...rest]);
     return { tokens, total: first.count, activeCount: first.activeCount >= 0 ? first.activeCount : tokens.filter((t) => t.isActive).length };

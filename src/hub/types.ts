@@ -48,6 +48,8 @@ export interface ListTokensOptions {
    * once instead of after the first page's count, saving a round trip. A wrong guess costs only wasted requests.
    */
   expectedCount?: number;
+  /** Called as pages arrive, once the count is known: pages done of pages in all. */
+  onProgress?: (pages: number, of: number) => void;
 }
 
 export interface CreateTokenRequest {

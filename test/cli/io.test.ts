@@ -58,6 +58,34 @@ describe("table", () => {
   });
 });
 
+describe("progress bars", () => {
+  const at = (tty: boolean, quiet = false) => {
+    const err = sink();
+    const streams = new IOStreams({ in: process.stdin, out: sink().stream, err: err.stream, isStdinTTY: tty, isStdoutTTY: tty, isStderrTTY: tty, env: {}, noColor: true, quiet });
+    return { streams, err: err.text };
+  };
+
+  it("counts bulk work on a terminal, on one line it clears at the end", () => {
+    const { streams, err } = at(true);
+    const bar = streams.bar("Deleting 4 tokens", 4);
+    bar.update(1);
+    bar.update(4);
+    bar.end();
+    expect(err()).toBe(
+      "\rDeleting 4 tokens ░░░░░░░░░░░░░░░░░░░░ 0/4\u001b[K\rDeleting 4 tokens █████░░░░░░░░░░░░░░░ 1/4\u001b[K\rDeleting 4 tokens ████████████████████ 4/4\u001b[K\r\u001b[K",
+    );
+  });
+
+  it("prints nothing at all into a pipe or with --quiet", () => {
+    for (const { streams, err } of [at(false), at(true, true)]) {
+      const bar = streams.bar("Deleting 4 tokens", 4);
+      bar.update(2);
+      bar.end();
+      expect(err()).toBe("");
+    }
+  });
+});
+
 describe("colour codes and newlines", () => {
   it("leaves no colour code after a newline, where a coloured text ended with one", () => {
     const { streams, out } = io({ tty: true });

@@ -88,12 +88,15 @@ describe.skipIf(!haveTmux || !haveSecretService())("hub-tokens at a terminal", (
     const { token } = hub.addToken("mona", { label });
     try {
       tmux("resize-window", "-t", "t", "-x", String(width), "-y", "40");
-      keys("clear", "Enter");
-      keys(`node ${HUB_TOKENS} list; echo "exit=$?"`, "Enter");
-      const s = await waitFor(/^exit=\d+/m);
+      // Markers of this run only, so nothing left on the screen by an earlier one is read.
+      keys(`clear; echo "ready-$((${width}+0))"`, "Enter");
+      await waitFor(new RegExp(`^ready-${width}$`, "m"));
+      keys(`node ${HUB_TOKENS} list; echo "end-${width}=$?"`, "Enter");
+      const s = await waitFor(new RegExp(`^end-${width}=\\d+`, "m"));
       const all = s.split("\n");
-      // From the table's header to the exit line (the command line before it may wrap: it is the shell's).
-      const lines = all.slice(all.findIndex((l) => l.startsWith("ID ")), all.findIndex((l) => l.startsWith("exit="))).filter((l) => l.trim() !== "");
+      // From the table's header to the end line (the command line before it may wrap: it is the shell's).
+      const lines = all.slice(all.findIndex((l) => l.startsWith("ID ")), all.findIndex((l) => l.startsWith(`end-${width}=`))).filter((l) => l.trim() !== "");
+      expect(s).toMatch(new RegExp(`^end-${width}=0$`, "m"));
       const header = lines[0]!;
       const rows = lines.filter((l) => /^[0-9a-f]{8} {2}/.test(l));
       expect(rows).toHaveLength(hub.tokensOf("mona").length);
@@ -119,6 +122,29 @@ describe.skipIf(!haveTmux || !haveSecretService())("hub-tokens at a terminal", (
     expect(s).not.toMatch(/\^\[\[/); // no escape sequence reached the pipe
     expect(s).toMatch(/^[0-9a-f-]{36}\^Ifrom-tmux\^I.*\$$/m);
     expect(s).toMatch(new RegExp(`^\\s*${hub.tokensOf("mona").length}$`, "m"));
+  });
+
+  it("shows a progress bar with counts while deleting several tokens, and nothing of it in a pipe", async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => hub.addToken("mona", { label: `bulk-${i}` }).token.uuid);
+    hub.faults.latencyMs = 400; // each DELETE takes a while, so the bar is seen mid-way
+    try {
+      keys(`clear; echo ready-bar`, "Enter");
+      await waitFor(/^ready-bar$/m);
+      keys(`node ${HUB_TOKENS} delete --yes ${ids.slice(0, 3).join(" ")}; echo "end-bar=$?"`, "Enter");
+      const mid = await waitFor(/Deleting 3 tokens [█░]+ [0-3]\/3/);
+      expect(mid).toMatch(/Deleting 3 tokens [█░]{20} [0-3]\/3/);
+      const s = await waitFor(/^end-bar=\d+/m);
+      expect(s).toMatch(/^end-bar=0$/m);
+      expect(s).not.toMatch(/Deleting 3 tokens [█░]/); // cleared once done
+      // Carriage returns and escapes made visible as @ and #.
+      keys(`clear; node ${HUB_TOKENS} delete --yes ${ids.slice(3).join(" ")} 2>&1 | tr '\\r\\033' '@#'; echo "end-pipe=$?"`, "Enter");
+      const piped = await waitFor(/^end-pipe=\d+/m);
+      const out = piped.slice(piped.indexOf("✓"), piped.indexOf("end-pipe="));
+      expect(out).not.toMatch(/[@#█░]/); // no carriage return, escape or bar reached the pipe
+      expect(out).toMatch(/^✓ Deleted bulk-3 \([0-9a-f]{8}\)$/m);
+    } finally {
+      hub.faults.latencyMs = 0;
+    }
   });
 
   it("stops with 130 on Ctrl-C at a prompt, creating nothing", async () => {
