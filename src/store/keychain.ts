@@ -9,6 +9,8 @@
 import { messageOf } from "../errors.js";
 import { KeychainError, type KeychainProblem } from "./errors.js";
 import { loadBinding, type KeyringBinding } from "./binding.js";
+import { BusUnreachableError, DBusError, sessionBusSockets } from "./dbus.js";
+import { PromptDismissedError, SecretServiceClient } from "./secret-service.js";
 import type { CredentialStore, StoredCredential } from "./store.js";
 
 /** The keychain service name of the items the helper serves to Docker. */
@@ -23,12 +25,25 @@ export interface KeychainOptions {
   readTimeoutMs?: number;
   /** Milliseconds before a write gives up; longer, since an unlock prompt may be waiting for a person. */
   writeTimeoutMs?: number;
+  /** Which code talks to the keychain; on Linux our Secret Service client, elsewhere the binding. */
+  backend?: KeychainBackend;
+  /** Where the session bus address comes from (DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR); process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Timeouts from HUBPAT_KEYCHAIN_TIMEOUT_MS when set, else 5 s for reads and 30 s for writes. */
 export function timeoutsFromEnv(env: NodeJS.ProcessEnv): Pick<KeychainOptions, "readTimeoutMs" | "writeTimeoutMs"> {
   const ms = Number(env.HUBPAT_KEYCHAIN_TIMEOUT_MS);
   return Number.isFinite(ms) && ms > 0 ? { readTimeoutMs: ms, writeTimeoutMs: ms } : {};
+}
+
+/**
+ * On Linux our own Secret Service client, unless HUBPAT_KEYCHAIN_BACKEND=binding asks for the @napi-rs/keyring
+ * binding that served before it (kept as a way back, and what the tests compare the client with); elsewhere the
+ * binding.
+ */
+function backendFromEnv(env: NodeJS.ProcessEnv): KeychainBackend {
+  return process.platform === "linux" && env.HUBPAT_KEYCHAIN_BACKEND !== "binding" ? "secret-service" : "binding";
 }
 
 let abandoned = 0;
@@ -41,11 +56,16 @@ export function hasAbandonedCalls(): boolean {
   return abandoned > 0;
 }
 
+/** Which code talks to the keychain: our own Secret Service client (Linux) or the @napi-rs/keyring binding. */
+export type KeychainBackend = "secret-service" | "binding";
+
 /** CredentialStore over the OS keychain. Every call has a timeout; every failure is a KeychainError. */
 export class KeychainStore implements CredentialStore {
   private readonly service: string;
   private readonly readTimeoutMs: number;
   private readonly writeTimeoutMs: number;
+  private readonly backend: KeychainBackend;
+  private readonly env: NodeJS.ProcessEnv;
   /**
    * One binding entry per key, reused: each entry opens its own D-Bus connection when built and keeps it until
    * it is garbage-collected, so an entry per call left hundreds of connections open in a process that makes
@@ -57,26 +77,35 @@ export class KeychainStore implements CredentialStore {
     this.service = options.service ?? HELPER_SERVICE;
     this.readTimeoutMs = options.readTimeoutMs ?? 5_000;
     this.writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
+    this.env = options.env ?? process.env;
+    this.backend = options.backend ?? backendFromEnv(this.env);
   }
 
   async get(serverURL: string): Promise<StoredCredential | null> {
+    if (this.backend === "secret-service") {
+      const raw = await this.secretService(this.readTimeoutMs, (ss) => ssGet(ss, this.service, serverURL));
+      return raw === null ? null : decode(serverURL, raw);
+    }
     // Erased while we read it: the erase came first, so "not found" is the answer.
     const raw = await this.call(this.readTimeoutMs, (k, signal) => whileVanishing(signal, () => this.withEntry(k, serverURL, (e) => e.getPassword(signal)), () => null));
     return raw === null ? null : decode(serverURL, raw);
   }
 
   async set(serverURL: string, credential: StoredCredential): Promise<void> {
-    const doc = { v: 1, username: credential.username, secret: credential.secret, ...(credential.tokenId ? { tokenId: credential.tokenId } : {}) };
+    const doc = JSON.stringify({ v: 1, username: credential.username, secret: credential.secret, ...(credential.tokenId ? { tokenId: credential.tokenId } : {}) });
+    if (this.backend === "secret-service") return this.secretService(this.writeTimeoutMs, (ss) => ssSet(ss, this.service, serverURL, credential.username, doc));
     // Erased between the binding's search and its write: searching again finds nothing and creates the item.
-    await this.call(this.writeTimeoutMs, (k, signal) => whileVanishing(signal, () => this.withEntry(k, serverURL, (e) => e.setPassword(JSON.stringify(doc), signal))));
+    await this.call(this.writeTimeoutMs, (k, signal) => whileVanishing(signal, () => this.withEntry(k, serverURL, (e) => e.setPassword(doc, signal))));
   }
 
   async delete(serverURL: string): Promise<boolean> {
+    if (this.backend === "secret-service") return this.secretService(this.writeTimeoutMs, (ss) => ssDelete(ss, this.service, serverURL));
     // Erased by someone else first: it was there, and now it is gone, which is what was asked.
     return this.call(this.writeTimeoutMs, (k, signal) => whileVanishing(signal, () => this.withEntry(k, serverURL, (e) => e.deleteCredential(signal)), () => true));
   }
 
   async list(): Promise<Record<string, string>> {
+    if (this.backend === "secret-service") return this.secretService(this.readTimeoutMs, (ss) => ssList(ss, this.service));
     const found = await this.call(this.readTimeoutMs, (k, signal) => whileVanishing(signal, () => k.findCredentialsAsync(this.service, null, signal)));
     const out: Record<string, string> = {};
     for (const { account, password } of found) {
@@ -89,6 +118,41 @@ export class KeychainStore implements CredentialStore {
       }
     }
     return out;
+  }
+
+  /**
+   * Runs `op` on this process's one Secret Service connection with a deadline, which starts when the call's turn
+   * comes (at most IN_FLIGHT calls wait on the service at once: the service answers one call at a time, so a
+   * deadline counted from a long queue's start would fire on a service that works). A call that misses its
+   * deadline closes the connection, failing the calls in flight and those waiting their turn at once: a hung
+   * service costs one timeout, not one per call. The next call connects afresh.
+   */
+  private async secretService<T>(timeoutMs: number, op: (ss: SecretServiceClient) => Promise<T>): Promise<T> {
+    const lane = laneFor(this.env);
+    await lane.turn();
+    let timer: NodeJS.Timeout | undefined;
+    let client: SecretServiceClient | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new KeychainError("timeout", { detail: `no answer in ${timeoutMs} ms` });
+        forget(this.env, client);
+        client?.close(err);
+        lane.failWaiting(err);
+        reject(err);
+      }, timeoutMs);
+    });
+    try {
+      const work = (async () => {
+        client = await connection(this.env);
+        return op(client);
+      })();
+      return await Promise.race([work, deadline]);
+    } catch (err) {
+      throw err instanceof KeychainError ? err : classify(err);
+    } finally {
+      clearTimeout(timer);
+      lane.release();
+    }
   }
 
   /** Runs `op` on this key's entry; a failed call drops the entry, so the next one starts on a new connection. */
@@ -164,6 +228,206 @@ async function whileVanishing<T>(signal: AbortSignal, op: () => Promise<T>, gone
   }
 }
 
+// ----- the Secret Service path -----
+//
+// The same items the binding reads and writes: attributes service and username (= the key), the JSON document
+// as the secret. One difference: the label also names the Docker username, "keyring:<key>@<service> (<username>)"
+// where the binding wrote "keyring:<key>@<service>", so that `list` reads usernames without opening an encrypted
+// session. (An attribute would have done too, but CreateItem's "replace" matches on attributes: two processes
+// creating the same key with different usernames then made two items; the label is written in the same call as
+// the secret, by the same CreateItem, so they never disagree.) An item whose label is not of that form, such as
+// one the binding wrote, is listed from its document.
+
+/** The label of a hubpat item: the key and the service, as the binding wrote it, and the Docker username. */
+const labelFor = (service: string, serverURL: string, username: string) => `keyring:${serverURL}@${service} (${username})`;
+
+/** The Docker username a label of labelFor's form names, or undefined for any other label. */
+function usernameInLabel(label: string, service: string, serverURL: string): string | undefined {
+  const prefix = `keyring:${serverURL}@${service} (`;
+  return label.startsWith(prefix) && label.endsWith(")") ? label.slice(prefix.length, -1) : undefined;
+}
+
+const connections = new Map<string, Promise<SecretServiceClient>>();
+
+/** This process's one connection to the session bus named in `env`, opened on first use. */
+async function connection(env: NodeJS.ProcessEnv): Promise<SecretServiceClient> {
+  const key = sessionBusSockets(env).join("\n");
+  let open = connections.get(key);
+  if (!open) {
+    open = SecretServiceClient.connect(env);
+    connections.set(key, open);
+    open.catch(() => connections.delete(key));
+  }
+  const client = await open;
+  if (!client.isClosed) return client;
+  if (connections.get(key) === open) connections.delete(key);
+  return connection(env);
+}
+
+/** How many calls wait on the Secret Service at once, from one process. */
+const IN_FLIGHT = 8;
+
+/** The calls of one process on one bus: IN_FLIGHT at a time, the rest in order. */
+class Lane {
+  private running = 0;
+  private readonly waiting: { go(): void; fail(err: Error): void }[] = [];
+
+  turn(): Promise<void> {
+    if (this.running < IN_FLIGHT) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((go, fail) => this.waiting.push({ go, fail }));
+  }
+
+  /** Hands the finished call's place to the next waiting one. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next.go();
+    else this.running--;
+  }
+
+  failWaiting(err: Error): void {
+    for (const w of this.waiting.splice(0)) w.fail(err);
+  }
+}
+
+const lanes = new Map<string, Lane>();
+
+function laneFor(env: NodeJS.ProcessEnv): Lane {
+  const key = sessionBusSockets(env).join("\n");
+  let lane = lanes.get(key);
+  if (!lane) lanes.set(key, (lane = new Lane()));
+  return lane;
+}
+
+/** Drops `client` from the cache, so the next call connects afresh. */
+function forget(env: NodeJS.ProcessEnv, client: SecretServiceClient | undefined): void {
+  const key = sessionBusSockets(env).join("\n");
+  const open = connections.get(key);
+  if (open && client) void open.then((c) => c === client && connections.get(key) === open && connections.delete(key));
+  else if (open && !client) connections.delete(key);
+}
+
+/** The one item for this key, or null; more than one is an error, as the binding reports it. */
+async function findOne(ss: SecretServiceClient, service: string, serverURL: string): Promise<{ path: string; locked: boolean } | null> {
+  const found = await ss.search({ service, username: serverURL });
+  const all = [...found.unlocked.map((path) => ({ path, locked: false })), ...found.locked.map((path) => ({ path, locked: true }))];
+  if (all.length > 1) throw new KeychainError("failed", { detail: `Entry is matched by ${all.length} credentials: remove the extra items for ${serverURL} under ${service} in your keychain` });
+  return all[0] ?? null;
+}
+
+async function ssGet(ss: SecretServiceClient, service: string, serverURL: string): Promise<string | null> {
+  // Erased between the search and the read: the erase came first, so "not found" is the answer.
+  return retryVanished(
+    async () => {
+      const item = await findOne(ss, service, serverURL);
+      if (!item) return null;
+      if (item.locked) await ss.unlock([item.path]);
+      const secret = (await ss.secrets([item.path])).get(item.path);
+      return secret === undefined ? null : secret.toString("utf8");
+    },
+    () => null,
+  );
+}
+
+async function ssSet(ss: SecretServiceClient, service: string, serverURL: string, username: string, doc: string): Promise<void> {
+  const secret = Buffer.from(doc, "utf8");
+  const label = labelFor(service, serverURL, username);
+  const attributes = { service, username: serverURL };
+  // Erased between the search and the write: searching again finds nothing and creates the item.
+  await retryVanished(async () => {
+    const item = await findOne(ss, service, serverURL);
+    if (item?.locked) await ss.unlock([item.path]);
+    // One CreateItem with "replace" both creates the item and rewrites one that exists (in its own collection):
+    // label and secret change in the same call, and creators racing on a new key leave one item, not two.
+    const collection = item ? item.path.slice(0, item.path.lastIndexOf("/")) : await defaultCollection(ss);
+    try {
+      await ss.createItem(collection, label, attributes, secret);
+    } catch (err) {
+      // A locked collection: unlock it (the service prompts, where it can) and create again, as libsecret does.
+      if (!(err instanceof DBusError && err.errorName === "org.freedesktop.Secret.Error.IsLocked")) throw err;
+      await ss.unlock([collection]);
+      await ss.createItem(collection, label, attributes, secret);
+    }
+  });
+}
+
+async function ssDelete(ss: SecretServiceClient, service: string, serverURL: string): Promise<boolean> {
+  // Erased by someone else first: it was there, and now it is gone, which is what was asked.
+  return retryVanished(
+    async () => {
+      const item = await findOne(ss, service, serverURL);
+      if (!item) return false;
+      if (item.locked) await ss.unlock([item.path]);
+      await ss.deleteItem(item.path);
+      return true;
+    },
+    () => true,
+  );
+}
+
+async function ssList(ss: SecretServiceClient, service: string): Promise<Record<string, string>> {
+  return retryVanished(async () => {
+    const found = await ss.search({ service });
+    const items = [...found.unlocked, ...found.locked];
+    if (items.length === 0) return {};
+    await ss.unlock(found.locked);
+    const described = await Promise.all(
+      items.map(async (path) => {
+        const { label, attributes } = await ss.describeItem(path);
+        const account = attributes.username;
+        return { path, account, username: account === undefined ? undefined : usernameInLabel(label, service, account) };
+      }),
+    );
+    const unnamed = described.filter((d) => d.account !== undefined && d.username === undefined).map((d) => d.path);
+    const secrets = unnamed.length > 0 ? await ss.secrets(unnamed) : new Map<string, Buffer>();
+    const out: Record<string, string> = {};
+    for (const { path, account, username } of described) {
+      if (account === undefined) continue;
+      if (username !== undefined) {
+        out[account] = username;
+        continue;
+      }
+      // Not in hubpat's format (another program's item under our name): `get` explains it, list skips it.
+      const secret = secrets.get(path);
+      if (secret === undefined) continue;
+      try {
+        out[account] = decode(account, secret.toString("utf8")).username;
+      } catch {
+        continue;
+      }
+    }
+    return out;
+  });
+}
+
+/** The collection new items go to: the one the "default" alias names. */
+async function defaultCollection(ss: SecretServiceClient): Promise<string> {
+  const path = await ss.readAlias("default");
+  if (path) return path;
+  throw new KeychainError("failed", { detail: "Couldn't access platform storage: Secret Service: no result found" });
+}
+
+/** Runs `op` again (a new search) when the item it found vanished under it; `gone()` answers instead, if given. */
+async function retryVanished<T>(op: () => Promise<T>, gone?: () => T): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!isVanished(err)) throw err;
+      if (gone) return gone();
+      if (attempt >= VANISHED_TRIES) throw err;
+    }
+  }
+}
+
+const VANISHED_NAMES = new Set(["org.freedesktop.Secret.Error.NoSuchObject", "org.freedesktop.DBus.Error.UnknownObject", "org.freedesktop.DBus.Error.UnknownMethod"]);
+
+function isVanished(err: unknown): boolean {
+  return err instanceof DBusError && (VANISHED_NAMES.has(err.errorName) || VANISHED.test(err.message));
+}
+
 function decode(serverURL: string, raw: string): StoredCredential {
   try {
     const doc = JSON.parse(raw) as { v?: unknown; username?: unknown; secret?: unknown; tokenId?: unknown };
@@ -187,6 +451,8 @@ const PATTERNS: [RegExp, KeychainProblem][] = [
 
 /** Turns the binding's error into a KeychainError naming the cause and the fix. Its text holds no secret. */
 export function classify(err: unknown): KeychainError {
+  if (err instanceof BusUnreachableError) return new KeychainError("no-bus", { cause: err });
+  if (err instanceof PromptDismissedError) return new KeychainError("locked", { cause: err });
   const message = messageChain(err);
   const problem = PATTERNS.find(([re]) => re.test(message))?.[1] ?? "failed";
   const detail = problem === "failed" ? message.split("\n")[0]!.slice(0, 200) : problem === "timeout" ? "the D-Bus call got no reply" : undefined;

@@ -43,8 +43,7 @@ export interface KeyringItem {
 
 /**
  * Every item of `service` as libsecret sees it, sorted by account then path. secret-tool prints the attributes on
- * stderr, apart from their items, so the account is read from the label our binding gives every item,
- * "keyring:<account>@<service>".
+ * stderr, apart from their items, so the account is read from the label hubpat gives every item (accountInLabel).
  */
 export function keyringItems(env: NodeJS.ProcessEnv, service = "docker-credential-hubpat"): KeyringItem[] {
   const out = spawnSync("secret-tool", ["search", "--all", "--unlock", "service", service], { env, encoding: "utf8" });
@@ -57,11 +56,23 @@ export function keyringItems(env: NodeJS.ProcessEnv, service = "docker-credentia
       return {
         path: /^([^\]\n]*)\]/.exec(block)?.[1] ?? "",
         label,
-        account: label.startsWith("keyring:") && label.endsWith(suffix) ? label.slice("keyring:".length, -suffix.length) : label,
+        account: accountInLabel(label, suffix),
         secret: /^secret = (.*)$/m.exec(block)?.[1] ?? "",
       };
     })
     .sort((a, b) => (a.account === b.account ? a.path.localeCompare(b.path) : a.account < b.account ? -1 : 1));
+}
+
+/**
+ * The account in a label "keyring:<account>@<service>", as the binding wrote it, or "keyring:<account>@<service>
+ * (<username>)", as hubpat's own Secret Service client writes it; any other label is returned as it is.
+ */
+function accountInLabel(label: string, suffix: string): string {
+  if (!label.startsWith("keyring:")) return label;
+  const rest = label.slice("keyring:".length);
+  if (rest.endsWith(suffix)) return rest.slice(0, -suffix.length);
+  const at = rest.lastIndexOf(`${suffix} (`);
+  return at >= 0 && rest.endsWith(")") ? rest.slice(0, at) : label;
 }
 
 /** Accounts that have more than one item: a key the Secret Service now answers ambiguously. */

@@ -33,10 +33,10 @@ describe.skipIf(!canRun)("helper on an unlocked Secret Service", () => {
     expect(keyringItems(session.env)).toEqual([]);
   });
 
-  it("keeps one readable item per registry, the username inside the secret, not in the attributes", async () => {
+  it("keeps one readable item per registry, the username inside the secret and in the label, not in the attributes", async () => {
     await helper(["store"], storeInput("ghcr.io", "mona", "ghp_one"));
     expect(keyringItems(session.env)).toEqual([
-      { label: "keyring:ghcr.io@docker-credential-hubpat", account: "ghcr.io", secret: '{"v":1,"username":"mona","secret":"ghp_one"}' },
+      { label: "keyring:ghcr.io@docker-credential-hubpat (mona)", account: "ghcr.io", secret: '{"v":1,"username":"mona","secret":"ghp_one"}' },
     ]);
     await helper(["erase"], "ghcr.io");
   });

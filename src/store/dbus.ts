@@ -1,0 +1,570 @@
+// A small D-Bus client: one connection to the session bus over a unix socket, EXTERNAL authentication, and the
+// marshalling of the types the Secret Service calls use (https://dbus.freedesktop.org/doc/dbus-specification.html).
+// Node built-ins only (node:net), and only APIs Bun implements too: the helper runs on both.
+//
+// Values: y/n/q/i/u are numbers, x/t bigints, b booleans, s/o/g strings, ay a Uint8Array, other arrays JS arrays
+// (a dict is an array of [key, value] pairs), a struct an array of its fields, a variant a Variant.
+import { statSync } from "node:fs";
+import { createConnection, type Socket } from "node:net";
+
+/** A variant: a value with its own signature. */
+export interface Variant {
+  signature: string;
+  value: unknown;
+}
+
+/** An error reply from the other end: `name` is the D-Bus error name (org.freedesktop.DBus.Error.ServiceUnknown). */
+export class DBusError extends Error {
+  constructor(
+    /** The D-Bus error name. */
+    readonly errorName: string,
+    message: string,
+  ) {
+    super(message ? `${errorName}: ${message}` : errorName);
+  }
+  override readonly name = "DBusError";
+}
+
+/** The session bus could not be reached: no address, a dead socket, or a refused handshake. */
+export class BusUnreachableError extends Error {
+  override readonly name = "BusUnreachableError";
+}
+
+/** The connection ended (closed by us or by the bus) while a call waited for its reply. */
+export class ConnectionClosedError extends Error {
+  override readonly name = "ConnectionClosedError";
+}
+
+/** A signal received on the connection. */
+export interface Signal {
+  path: string;
+  interface: string;
+  member: string;
+  body: unknown[];
+}
+
+// ----- addresses -----
+
+/**
+ * The unix socket paths to try for the session bus, as libdbus finds them: DBUS_SESSION_BUS_ADDRESS (its unix
+ * transports in order; an abstract socket gets Node's leading NUL), else $XDG_RUNTIME_DIR/bus when it is a socket
+ * of ours. Empty when there is none.
+ */
+export function sessionBusSockets(env: NodeJS.ProcessEnv): string[] {
+  const address = env.DBUS_SESSION_BUS_ADDRESS;
+  if (address) {
+    const out: string[] = [];
+    for (const transport of address.split(";")) {
+      const m = /^unix:(.*)$/.exec(transport);
+      if (!m) continue;
+      const params = new Map(m[1]!.split(",").map((kv) => [kv.slice(0, kv.indexOf("=")), unescapeValue(kv.slice(kv.indexOf("=") + 1))] as const));
+      if (params.has("path")) out.push(params.get("path")!);
+      else if (params.has("abstract")) out.push(`\0${params.get("abstract")!}`);
+    }
+    return out;
+  }
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (!runtime) return [];
+  try {
+    const st = statSync(`${runtime}/bus`);
+    return st.isSocket() && st.uid === process.getuid?.() ? [`${runtime}/bus`] : [];
+  } catch {
+    return [];
+  }
+}
+
+function unescapeValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+// ----- marshalling -----
+
+const ALIGN: Record<string, number> = { y: 1, b: 4, n: 2, q: 2, i: 4, u: 4, x: 8, t: 8, d: 8, h: 4, s: 4, o: 4, g: 1, a: 4, "(": 8, "{": 8, v: 1 };
+
+/** Splits a signature into its complete types: "sa{sv}(oayays)" → ["s", "a{sv}", "(oayays)"]. */
+export function splitSignature(signature: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < signature.length; ) {
+    const end = typeEnd(signature, i);
+    out.push(signature.slice(i, end));
+    i = end;
+  }
+  return out;
+}
+
+function typeEnd(sig: string, i: number): number {
+  const c = sig[i];
+  if (c === "a") return typeEnd(sig, i + 1);
+  if (c === "(" || c === "{") {
+    const close = c === "(" ? ")" : "}";
+    let j = i + 1;
+    while (sig[j] !== close) {
+      if (j >= sig.length) throw new Error(`bad D-Bus signature ${sig}`);
+      j = typeEnd(sig, j);
+    }
+    return j + 1;
+  }
+  if (c === undefined || !(c in ALIGN)) throw new Error(`bad D-Bus signature ${sig}`);
+  return i + 1;
+}
+
+class Writer {
+  private buf = Buffer.alloc(256);
+  length = 0;
+
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+
+  align(n: number): void {
+    const pad = (n - (this.length % n)) % n;
+    this.room(pad);
+    this.buf.fill(0, this.length, this.length + pad);
+    this.length += pad;
+  }
+
+  u8(v: number): void {
+    this.room(1);
+    this.buf.writeUInt8(v, this.length++);
+  }
+
+  u32(v: number): void {
+    this.align(4);
+    this.room(4);
+    this.buf.writeUInt32LE(v >>> 0, this.length);
+    this.length += 4;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+
+  setU32(at: number, v: number): void {
+    this.buf.writeUInt32LE(v, at);
+  }
+
+  result(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+
+  write(type: string, value: unknown): void {
+    const c = type[0]!;
+    switch (c) {
+      case "y":
+        return this.u8(value as number);
+      case "b":
+        return this.u32(value ? 1 : 0);
+      case "n":
+      case "q":
+        this.align(2);
+        this.room(2);
+        if (c === "n") this.buf.writeInt16LE(value as number, this.length);
+        else this.buf.writeUInt16LE(value as number, this.length);
+        this.length += 2;
+        return;
+      case "i":
+        this.align(4);
+        this.room(4);
+        this.buf.writeInt32LE(value as number, this.length);
+        this.length += 4;
+        return;
+      case "u":
+      case "h":
+        return this.u32(value as number);
+      case "x":
+      case "t":
+        this.align(8);
+        this.room(8);
+        if (c === "x") this.buf.writeBigInt64LE(value as bigint, this.length);
+        else this.buf.writeBigUInt64LE(value as bigint, this.length);
+        this.length += 8;
+        return;
+      case "d":
+        this.align(8);
+        this.room(8);
+        this.buf.writeDoubleLE(value as number, this.length);
+        this.length += 8;
+        return;
+      case "s":
+      case "o": {
+        const b = Buffer.from(value as string, "utf8");
+        this.u32(b.length);
+        this.bytes(b);
+        return this.u8(0);
+      }
+      case "g": {
+        const b = Buffer.from(value as string, "ascii");
+        this.u8(b.length);
+        this.bytes(b);
+        return this.u8(0);
+      }
+      case "v": {
+        const v = value as Variant;
+        this.write("g", v.signature);
+        return this.write(v.signature, v.value);
+      }
+      case "a": {
+        const element = type.slice(1);
+        this.u32(0);
+        const lengthAt = this.length - 4;
+        this.align(ALIGN[element[0]!]!);
+        const start = this.length;
+        if (element === "y") this.bytes(value as Uint8Array);
+        else for (const item of value as unknown[]) this.write(element, item);
+        this.setU32(lengthAt, this.length - start);
+        return;
+      }
+      case "(":
+      case "{": {
+        this.align(8);
+        const fields = splitSignature(type.slice(1, -1));
+        const values = value as unknown[];
+        fields.forEach((f, i) => this.write(f, values[i]));
+        return;
+      }
+      default:
+        throw new Error(`cannot write D-Bus type ${type}`);
+    }
+  }
+}
+
+class Reader {
+  constructor(
+    private readonly buf: Buffer,
+    private pos: number,
+    private readonly little: boolean,
+    /** Where alignment is counted from (the message's first byte). */
+    private readonly base: number,
+  ) {}
+
+  private align(n: number): void {
+    this.pos += (n - ((this.pos - this.base) % n)) % n;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new Error("truncated D-Bus message");
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf.readUInt8(this.pos++);
+  }
+
+  u32(): number {
+    this.align(4);
+    this.need(4);
+    const v = this.little ? this.buf.readUInt32LE(this.pos) : this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  read(type: string): unknown {
+    const c = type[0]!;
+    const le = this.little;
+    switch (c) {
+      case "y":
+        return this.u8();
+      case "b":
+        return this.u32() !== 0;
+      case "n":
+      case "q": {
+        this.align(2);
+        this.need(2);
+        const v = c === "n" ? (le ? this.buf.readInt16LE(this.pos) : this.buf.readInt16BE(this.pos)) : le ? this.buf.readUInt16LE(this.pos) : this.buf.readUInt16BE(this.pos);
+        this.pos += 2;
+        return v;
+      }
+      case "i": {
+        this.align(4);
+        this.need(4);
+        const v = le ? this.buf.readInt32LE(this.pos) : this.buf.readInt32BE(this.pos);
+        this.pos += 4;
+        return v;
+      }
+      case "u":
+      case "h":
+        return this.u32();
+      case "x":
+      case "t": {
+        this.align(8);
+        this.need(8);
+        const v = c === "x" ? (le ? this.buf.readBigInt64LE(this.pos) : this.buf.readBigInt64BE(this.pos)) : le ? this.buf.readBigUInt64LE(this.pos) : this.buf.readBigUInt64BE(this.pos);
+        this.pos += 8;
+        return v;
+      }
+      case "d": {
+        this.align(8);
+        this.need(8);
+        const v = le ? this.buf.readDoubleLE(this.pos) : this.buf.readDoubleBE(this.pos);
+        this.pos += 8;
+        return v;
+      }
+      case "s":
+      case "o": {
+        const n = this.u32();
+        this.need(n + 1);
+        const s = this.buf.toString("utf8", this.pos, this.pos + n);
+        this.pos += n + 1;
+        return s;
+      }
+      case "g": {
+        const n = this.u8();
+        this.need(n + 1);
+        const s = this.buf.toString("ascii", this.pos, this.pos + n);
+        this.pos += n + 1;
+        return s;
+      }
+      case "v": {
+        const signature = this.read("g") as string;
+        return { signature, value: this.read(signature) } satisfies Variant;
+      }
+      case "a": {
+        const element = type.slice(1);
+        const n = this.u32();
+        this.align(ALIGN[element[0]!]!);
+        this.need(n);
+        const end = this.pos + n;
+        if (element === "y") {
+          const bytes = Uint8Array.prototype.slice.call(this.buf, this.pos, end);
+          this.pos = end;
+          return bytes;
+        }
+        const items: unknown[] = [];
+        while (this.pos < end) items.push(this.read(element));
+        return items;
+      }
+      case "(":
+      case "{": {
+        this.align(8);
+        return splitSignature(type.slice(1, -1)).map((f) => this.read(f));
+      }
+      default:
+        throw new Error(`cannot read D-Bus type ${type}`);
+    }
+  }
+}
+
+// ----- messages -----
+
+const METHOD_CALL = 1;
+const METHOD_RETURN = 2;
+const ERROR = 3;
+const SIGNAL = 4;
+const FIELD = { path: 1, interface: 2, member: 3, errorName: 4, replySerial: 5, destination: 6, sender: 7, signature: 8 } as const;
+
+interface Message {
+  type: number;
+  serial: number;
+  fields: Map<number, unknown>;
+  body: unknown[];
+}
+
+function encodeCall(serial: number, destination: string, path: string, iface: string, member: string, signature: string, args: readonly unknown[]): Buffer {
+  const body = new Writer();
+  splitSignature(signature).forEach((t, i) => body.write(t, args[i]));
+  const bodyBytes = body.result();
+  const m = new Writer();
+  for (const b of [0x6c, METHOD_CALL, 0, 1]) m.u8(b);
+  m.u32(bodyBytes.length);
+  m.u32(serial);
+  const fields: [number, Variant][] = [
+    [FIELD.path, { signature: "o", value: path }],
+    [FIELD.interface, { signature: "s", value: iface }],
+    [FIELD.member, { signature: "s", value: member }],
+    [FIELD.destination, { signature: "s", value: destination }],
+  ];
+  if (signature) fields.push([FIELD.signature, { signature: "g", value: signature }]);
+  m.write("a(yv)", fields);
+  m.align(8);
+  m.bytes(bodyBytes);
+  return m.result();
+}
+
+/** The length of the first whole message in `buf`, or 0 when more bytes are needed. */
+function messageLength(buf: Buffer): number {
+  if (buf.length < 16) return 0;
+  const little = buf[0] === 0x6c;
+  const bodyLength = little ? buf.readUInt32LE(4) : buf.readUInt32BE(4);
+  const fieldsLength = little ? buf.readUInt32LE(12) : buf.readUInt32BE(12);
+  const headerEnd = 16 + fieldsLength + ((8 - ((16 + fieldsLength) % 8)) % 8);
+  const total = headerEnd + bodyLength;
+  return buf.length >= total ? total : 0;
+}
+
+function decodeMessage(buf: Buffer): Message {
+  const little = buf[0] === 0x6c;
+  if (!little && buf[0] !== 0x42) throw new Error("bad D-Bus message endianness");
+  const r = new Reader(buf, 4, little, 0);
+  r.u32(); // body length, already known
+  const serial = r.u32();
+  const fields = new Map((r.read("a(yv)") as [number, Variant][]).map(([code, v]) => [code, v.value]));
+  const fieldsLength = little ? buf.readUInt32LE(12) : buf.readUInt32BE(12);
+  const bodyStart = 16 + fieldsLength + ((8 - ((16 + fieldsLength) % 8)) % 8);
+  const signature = (fields.get(FIELD.signature) as string | undefined) ?? "";
+  const body = new Reader(buf, bodyStart, little, bodyStart);
+  return { type: buf[1]!, serial, fields, body: splitSignature(signature).map((t) => body.read(t)) };
+}
+
+// ----- the connection -----
+
+interface Pending {
+  resolve(body: unknown[]): void;
+  reject(err: Error): void;
+  /** Whether the process waits for this reply (Hello's is read but waited for by nobody). */
+  holds: boolean;
+}
+
+/**
+ * One authenticated connection to a bus. Calls may overlap (each waits for its own reply by serial). The socket
+ * keeps the process alive only while a call waits; `close()` fails every waiting call with ConnectionClosedError.
+ */
+export class DBusConnection {
+  private serial = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly signalHandlers = new Set<(s: Signal) => void>();
+  private inbox: Buffer = Buffer.alloc(0);
+  private holding = 0;
+  private closedWith: Error | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on("data", (chunk: Buffer) => this.receive(chunk));
+    socket.on("error", (err) => this.fail(new ConnectionClosedError(`the session bus connection failed: ${err.message}`)));
+    socket.on("close", () => this.fail(new ConnectionClosedError("the session bus closed the connection")));
+  }
+
+  /** Connects to the first socket that answers, authenticates and says Hello (the reply is not awaited). */
+  static async open(sockets: readonly string[]): Promise<DBusConnection> {
+    if (sockets.length === 0) throw new BusUnreachableError("no D-Bus session bus address (DBUS_SESSION_BUS_ADDRESS is unset)");
+    let last: Error | undefined;
+    for (const path of sockets) {
+      try {
+        return await DBusConnection.openOne(path);
+      } catch (err) {
+        last = err as Error;
+      }
+    }
+    throw last!;
+  }
+
+  private static openOne(path: string): Promise<DBusConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ path });
+      let reply = "";
+      const fail = (why: string) => {
+        socket.destroy();
+        reject(new BusUnreachableError(`cannot connect to the session bus at ${path.replace(/^\0/, "@")}: ${why}`));
+      };
+      const onData = (chunk: Buffer) => {
+        reply += chunk.toString("latin1");
+        const end = reply.indexOf("\r\n");
+        if (end < 0) return;
+        socket.off("data", onData);
+        socket.off("error", onError);
+        socket.off("close", onClose);
+        if (!reply.startsWith("OK ")) return fail(`authentication refused (${reply.slice(0, end)})`);
+        const connection = new DBusConnection(socket);
+        socket.unref();
+        socket.write("BEGIN\r\n");
+        connection.callNoWait("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", "", []);
+        // Anything after the OK line is the start of the bus's first message.
+        if (reply.length > end + 2) connection.receive(Buffer.from(reply.slice(end + 2), "latin1"));
+        resolve(connection);
+      };
+      const onError = (err: Error) => fail((err as NodeJS.ErrnoException).code ?? err.message);
+      const onClose = () => fail("the bus closed the connection");
+      socket.on("data", onData);
+      socket.once("error", onError);
+      socket.once("close", onClose);
+      socket.once("connect", () => {
+        const uid = String(process.getuid?.() ?? 0);
+        socket.write(`\0AUTH EXTERNAL ${Buffer.from(uid, "ascii").toString("hex")}\r\n`);
+      });
+    });
+  }
+
+  /** Calls a method and resolves its reply's body; an error reply rejects with a DBusError. */
+  call(destination: string, path: string, iface: string, member: string, signature: string, args: readonly unknown[]): Promise<unknown[]> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    const serial = this.send(destination, path, iface, member, signature, args);
+    return new Promise((resolve, reject) => {
+      this.pending.set(serial, { resolve, reject, holds: true });
+      if (this.holding++ === 0) this.socket.ref();
+    });
+  }
+
+  /** Sends a call whose reply is read and dropped. */
+  private callNoWait(destination: string, path: string, iface: string, member: string, signature: string, args: readonly unknown[]): void {
+    const serial = this.send(destination, path, iface, member, signature, args);
+    this.pending.set(serial, { resolve: () => {}, reject: () => {}, holds: false });
+  }
+
+  private send(destination: string, path: string, iface: string, member: string, signature: string, args: readonly unknown[]): number {
+    this.serial = (this.serial % 0xfffffffe) + 1;
+    this.socket.write(encodeCall(this.serial, destination, path, iface, member, signature, args));
+    return this.serial;
+  }
+
+  /** Calls `handler` for every signal the bus routes to this connection (see AddMatch); returns its removal. */
+  onSignal(handler: (s: Signal) => void): () => void {
+    this.signalHandlers.add(handler);
+    return () => this.signalHandlers.delete(handler);
+  }
+
+  /** Whether the connection has ended. */
+  get isClosed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** Ends the connection; waiting calls fail with ConnectionClosedError (or `reason`). */
+  close(reason: Error = new ConnectionClosedError("the session bus connection was closed")): void {
+    this.fail(reason);
+  }
+
+  private fail(err: Error): void {
+    if (this.closedWith) return;
+    this.closedWith = err;
+    this.socket.destroy();
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private receive(chunk: Buffer): void {
+    this.inbox = this.inbox.length === 0 ? chunk : Buffer.concat([this.inbox, chunk]);
+    for (let n = messageLength(this.inbox); n > 0; n = messageLength(this.inbox)) {
+      const raw = this.inbox.subarray(0, n);
+      this.inbox = this.inbox.subarray(n);
+      let message: Message;
+      try {
+        message = decodeMessage(raw);
+      } catch (err) {
+        return this.fail(new ConnectionClosedError(`the session bus sent a message hubpat can't read: ${(err as Error).message}`));
+      }
+      this.dispatch(message);
+    }
+  }
+
+  private dispatch(m: Message): void {
+    if (m.type === SIGNAL) {
+      const s: Signal = { path: m.fields.get(FIELD.path) as string, interface: m.fields.get(FIELD.interface) as string, member: m.fields.get(FIELD.member) as string, body: m.body };
+      for (const h of this.signalHandlers) h(s);
+      return;
+    }
+    if (m.type !== METHOD_RETURN && m.type !== ERROR) return;
+    const serial = m.fields.get(FIELD.replySerial) as number;
+    const p = this.pending.get(serial);
+    if (!p) return;
+    this.pending.delete(serial);
+    if (p.holds && --this.holding === 0) this.socket.unref();
+    if (m.type === ERROR) p.reject(new DBusError(m.fields.get(FIELD.errorName) as string, typeof m.body[0] === "string" ? m.body[0] : ""));
+    else p.resolve(m.body);
+  }
+}

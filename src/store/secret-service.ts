@@ -1,0 +1,181 @@
+// The Secret Service API (https://specifications.freedesktop.org/secret-service/) over our own D-Bus client, for
+// the Linux keychain. It searches before anything else, as libsecret and Docker's Go helper do, and opens an
+// encrypted session only when a secret has to cross the bus: a miss, an erase of a missing item and a list of
+// items that carry their username in an attribute cost one connection and one search, no key exchange.
+//
+// The session is the one libsecret negotiates, never "plain": dh-ietf1024-sha256-aes128-cbc-pkcs7 (Diffie-Hellman
+// over the RFC 2409 1024-bit group, HKDF-SHA256 of the zero-padded shared secret with no salt and no info to a
+// 16-byte key, AES-128-CBC with PKCS#7 padding and a random IV per secret; libsecret's secret-session.c).
+import { createCipheriv, createDecipheriv, createDiffieHellman, hkdfSync, randomBytes } from "node:crypto";
+import { DBusConnection, DBusError, sessionBusSockets, type Signal, type Variant } from "./dbus.js";
+
+const BUS = "org.freedesktop.secrets";
+const SERVICE_PATH = "/org/freedesktop/secrets";
+const SERVICE = "org.freedesktop.Secret.Service";
+const ITEM = "org.freedesktop.Secret.Item";
+const COLLECTION = "org.freedesktop.Secret.Collection";
+const PROMPT = "org.freedesktop.Secret.Prompt";
+const PROPERTIES = "org.freedesktop.DBus.Properties";
+const NO_PROMPT = "/";
+const ALGORITHM = "dh-ietf1024-sha256-aes128-cbc-pkcs7";
+
+// RFC 2409 section 6.2, the Second Oakley Group (1024-bit MODP), generator 2.
+const MODP1024 = Buffer.from(
+  "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD" +
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED" +
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
+  "hex",
+);
+
+/** An unlock or other prompt was dismissed, or could not be shown (no prompter on the bus). */
+export class PromptDismissedError extends Error {
+  override readonly name = "PromptDismissedError";
+}
+
+/** The result of a search: the matching items, split by whether they are unlocked. */
+export interface Found {
+  unlocked: string[];
+  locked: string[];
+}
+
+interface Session {
+  path: string;
+  key: Buffer;
+}
+
+/** A secret as the Secret Service carries it: (session, parameters = IV, value = ciphertext, content type). */
+type WireSecret = [string, Uint8Array, Uint8Array, string];
+
+/**
+ * One client per connection. Calls may overlap; the encrypted session is opened once, on the first secret, and
+ * kept for the connection's life. Throws DBusError (the service's reply), BusUnreachableError,
+ * ConnectionClosedError and PromptDismissedError as they come.
+ */
+export class SecretServiceClient {
+  private session: Promise<Session> | undefined;
+
+  constructor(private readonly bus: DBusConnection) {}
+
+  /** Opens a connection to the session bus named in `env`. */
+  static async connect(env: NodeJS.ProcessEnv): Promise<SecretServiceClient> {
+    return new SecretServiceClient(await DBusConnection.open(sessionBusSockets(env)));
+  }
+
+  get isClosed(): boolean {
+    return this.bus.isClosed;
+  }
+
+  close(reason?: Error): void {
+    this.bus.close(reason);
+  }
+
+  /** SearchItems: every item whose attributes include all of these, in any collection. */
+  async search(attributes: Record<string, string>): Promise<Found> {
+    const [unlocked, locked] = await this.service("SearchItems", "a{ss}", [Object.entries(attributes)]);
+    return { unlocked: unlocked as string[], locked: locked as string[] };
+  }
+
+  /** Unlocks these objects, going through the service's prompt when it asks for one. */
+  async unlock(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const [, prompt] = await this.service("Unlock", "ao", [paths]);
+    await this.prompt(prompt as string);
+  }
+
+  /** An item's label and attributes, in one call. */
+  async describeItem(item: string): Promise<{ label: string; attributes: Record<string, string> }> {
+    const [all] = await this.bus.call(BUS, item, PROPERTIES, "GetAll", "s", [ITEM]);
+    const props = new Map((all as [string, Variant][]).map(([k, v]) => [k, v.value]));
+    return { label: (props.get("Label") as string | undefined) ?? "", attributes: Object.fromEntries((props.get("Attributes") as [string, string][] | undefined) ?? []) };
+  }
+
+  /** The secrets of these (unlocked) items, by path, decrypted. */
+  async secrets(items: readonly string[]): Promise<Map<string, Buffer>> {
+    const session = await this.openSession();
+    const [found] = await this.service("GetSecrets", "aoo", [items, session.path]);
+    return new Map((found as [string, WireSecret][]).map(([path, secret]) => [path, decrypt(session, secret)]));
+  }
+
+  /** Creates (or, with the same attributes, replaces) an item in `collection`; resolves its path. */
+  async createItem(collection: string, label: string, attributes: Record<string, string>, secret: Buffer): Promise<string> {
+    const session = await this.openSession();
+    const properties: [string, Variant][] = [
+      [`${ITEM}.Label`, { signature: "s", value: label }],
+      [`${ITEM}.Attributes`, { signature: "a{ss}", value: Object.entries(attributes) }],
+    ];
+    const [item, prompt] = await this.bus.call(BUS, collection, COLLECTION, "CreateItem", "a{sv}(oayays)b", [properties, encrypt(session, secret), true]);
+    if (item !== NO_PROMPT) return item as string;
+    const result = await this.prompt(prompt as string);
+    return (result?.value as string | undefined) ?? NO_PROMPT;
+  }
+
+  /** Deletes an item. */
+  async deleteItem(item: string): Promise<void> {
+    const [prompt] = await this.bus.call(BUS, item, ITEM, "Delete", "", []);
+    await this.prompt(prompt as string);
+  }
+
+  /** The collection an alias ("default") names, or null when it names none. */
+  async readAlias(name: string): Promise<string | null> {
+    const [path] = await this.service("ReadAlias", "s", [name]);
+    return path === NO_PROMPT ? null : (path as string);
+  }
+
+  private service(member: string, signature: string, args: readonly unknown[]): Promise<unknown[]> {
+    return this.bus.call(BUS, SERVICE_PATH, SERVICE, member, signature, args);
+  }
+
+  /**
+   * Runs a prompt the service asked for and waits for its Completed signal; resolves the prompt's result.
+   * A dismissed prompt (or one the service could not show: no prompter on a headless bus) rejects.
+   */
+  private async prompt(path: string): Promise<Variant | undefined> {
+    if (path === NO_PROMPT) return undefined;
+    const rule = `type='signal',interface='${PROMPT}',member='Completed',path='${path}'`;
+    await this.bus.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch", "s", [rule]);
+    let stop = () => {};
+    const completed = new Promise<Signal>((resolve) => {
+      stop = this.bus.onSignal((s) => {
+        if (s.path === path && s.interface === PROMPT && s.member === "Completed") resolve(s);
+      });
+    });
+    try {
+      // The window id is empty: a terminal program has no window to parent the prompt to.
+      await Promise.race([this.bus.call(BUS, path, PROMPT, "Prompt", "s", [""]), completed]);
+      const signal = await completed;
+      if (signal.body[0] === true) throw new PromptDismissedError("the unlock prompt was dismissed");
+      return signal.body[1] as Variant;
+    } finally {
+      stop();
+    }
+  }
+
+  private openSession(): Promise<Session> {
+    this.session ??= this.negotiate();
+    return this.session;
+  }
+
+  private async negotiate(): Promise<Session> {
+    const dh = createDiffieHellman(MODP1024, 2);
+    const mine = dh.generateKeys();
+    const [output, path] = await this.service("OpenSession", "sv", [ALGORITHM, { signature: "ay", value: mine }]);
+    const theirs = (output as Variant).value;
+    if ((output as Variant).signature !== "ay" || !(theirs instanceof Uint8Array)) throw new DBusError("org.freedesktop.DBus.Error.NotSupported", "the Secret Service answered OpenSession without a public key");
+    const shared = dh.computeSecret(Buffer.from(theirs));
+    // Both ends pad the shared secret to the prime's length before HKDF (libsecret's egg_dh_gen_secret).
+    const ikm = Buffer.concat([Buffer.alloc(MODP1024.length - shared.length), shared]);
+    return { path: path as string, key: Buffer.from(hkdfSync("sha256", ikm, Buffer.alloc(0), Buffer.alloc(0), 16)) };
+  }
+}
+
+function encrypt(session: Session, plain: Buffer): WireSecret {
+  const iv = randomBytes(16);
+  const cipher = createCipheriv("aes-128-cbc", session.key, iv);
+  const value = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return [session.path, iv, value, "text/plain"];
+}
+
+function decrypt(session: Session, [, iv, value]: WireSecret): Buffer {
+  const decipher = createDecipheriv("aes-128-cbc", session.key, iv);
+  return Buffer.concat([decipher.update(value), decipher.final()]);
+}
