@@ -111,7 +111,7 @@ function keychainAccounts(session: KeyringSession): string[] {
   const out = spawnSync("secret-tool", ["search", "--all", "service", "docker-credential-hubpat"], { env: session.env, encoding: "utf8" });
   // An empty keyring is exit 0 and no output; a keyring it could not read must not pass for an empty one.
   if (out.status !== 0) throw new Error(`secret-tool search failed: ${out.stderr}`);
-  return [...out.stdout.matchAll(/^label = keyring:(.*)@docker-credential-hubpat$/gm)].map((m) => m[1]!).sort();
+  return [...out.stdout.matchAll(/^label = keyring:(.*)@docker-credential-hubpat(?: \(.*\))?$/gm)].map((m) => m[1]!).sort();
 }
 
 /** How many of the helper's items a locked keyring holds: secret-tool still finds them, but can't read them. */
