@@ -1,12 +1,12 @@
 // The Secret Service API (https://specifications.freedesktop.org/secret-service/) over our own D-Bus client, for
 // the Linux keychain. It searches before anything else, as libsecret and Docker's Go helper do, and opens an
 // encrypted session only when a secret has to cross the bus: a miss, an erase of a missing item and a list of
-// items that carry their username in an attribute cost one connection and one search, no key exchange.
+// items whose label names the username cost one connection and one search, no key exchange.
 //
 // The session is the one libsecret negotiates, never "plain": dh-ietf1024-sha256-aes128-cbc-pkcs7 (Diffie-Hellman
-// over the RFC 2409 1024-bit group, HKDF-SHA256 of the zero-padded shared secret with no salt and no info to a
-// 16-byte key, AES-128-CBC with PKCS#7 padding and a random IV per secret; libsecret's secret-session.c).
-import { createCipheriv, createDecipheriv, createDiffieHellman, hkdfSync, randomBytes } from "node:crypto";
+// over the RFC 2409 1024-bit group, generator 2; HKDF-SHA256 of the zero-padded shared secret, no salt, no info,
+// to a 16-byte key; AES-128-CBC with PKCS#7 padding and a random IV per secret: libsecret's secret-session.c).
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { DBusConnection, DBusError, sessionBusSockets, type Signal, type Variant } from "./dbus.js";
 
 const BUS = "org.freedesktop.secrets";
@@ -156,16 +156,38 @@ export class SecretServiceClient {
   }
 
   private async negotiate(): Promise<Session> {
-    const dh = createDiffieHellman(MODP1024, 2);
-    const mine = dh.generateKeys();
+    // The exponentiations in BigInt: node:crypto's createDiffieHellman(prime) first tests the prime (tens of ms
+    // here, seconds on a busy machine, in Node and in Bun alike), and Bun has no named "modp2" group. A 256-bit
+    // private exponent is far beyond the group's own strength (about 80 bits; RFC 3526 asks for twice that).
+    const x = BigInt(`0x${randomBytes(32).toString("hex")}`) | (1n << 255n);
+    const mine = toBytes(modPow(2n, x, P));
     const [output, path] = await this.service("OpenSession", "sv", [ALGORITHM, { signature: "ay", value: mine }]);
     const theirs = (output as Variant).value;
     if ((output as Variant).signature !== "ay" || !(theirs instanceof Uint8Array)) throw new DBusError("org.freedesktop.DBus.Error.NotSupported", "the Secret Service answered OpenSession without a public key");
-    const shared = dh.computeSecret(Buffer.from(theirs));
+    const y = BigInt(`0x${Buffer.from(theirs).toString("hex") || "0"}`);
+    if (y <= 1n || y >= P - 1n) throw new DBusError("org.freedesktop.DBus.Error.InvalidArgs", "the Secret Service answered OpenSession with an unusable public key");
     // Both ends pad the shared secret to the prime's length before HKDF (libsecret's egg_dh_gen_secret).
-    const ikm = Buffer.concat([Buffer.alloc(MODP1024.length - shared.length), shared]);
+    const ikm = toBytes(modPow(y, x, P));
     return { path: path as string, key: Buffer.from(hkdfSync("sha256", ikm, Buffer.alloc(0), Buffer.alloc(0), 16)) };
   }
+}
+
+const P = BigInt(`0x${MODP1024.toString("hex")}`);
+
+/** base^exponent mod modulus, by square and multiply. */
+function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
+  let result = 1n;
+  let b = base % modulus;
+  for (let e = exponent; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * b) % modulus;
+    b = (b * b) % modulus;
+  }
+  return result;
+}
+
+/** A number below the prime as big-endian bytes, zero-padded to the prime's length. */
+function toBytes(n: bigint): Buffer {
+  return Buffer.from(n.toString(16).padStart(MODP1024.length * 2, "0"), "hex");
 }
 
 function encrypt(session: Session, plain: Buffer): WireSecret {

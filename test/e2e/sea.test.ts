@@ -29,7 +29,7 @@ function canMountNoexec(): boolean {
 
 /** An environment whose PATH has no node at all (nor anything else): the executable must not need one. */
 function nodeless(env: NodeJS.ProcessEnv, cacheHome: string): NodeJS.ProcessEnv {
-  return { ...env, PATH: mkdtempSync(join(tmpdir(), "hubpat-empty-path-")), XDG_CACHE_HOME: cacheHome };
+  return { ...env, PATH: mkdtempSync(join(tmpdir(), "hubpat-empty-path-")), XDG_CACHE_HOME: cacheHome, HUBPAT_KEYCHAIN_BACKEND: "binding" };
 }
 
 describe.skipIf(!isLinuxX64)("the single executable", () => {
@@ -96,6 +96,17 @@ describe.skipIf(!isLinuxX64)("the single executable", () => {
 
     const creds = { ServerURL: "https://registry.sea.test", Username: "mona", Secret: "dckr_pat_sea" };
 
+    it("keeps its keychain through its own Secret Service client on Linux: no binding is extracted or loaded", async () => {
+      const cache = mkdtempSync(join(tmpdir(), "hubpat-sea-cache-"));
+      const env = { ...process.env, ...keyring.env, PATH: mkdtempSync(join(tmpdir(), "hubpat-empty-path-")), XDG_CACHE_HOME: cache };
+      expect(await runHelperProcess(["store"], JSON.stringify(creds), env, [HELPER])).toMatchObject({ stdout: "", exitCode: 0 });
+      expect(await runHelperProcess(["get"], creds.ServerURL, env, [HELPER])).toEqual({ stdout: `${JSON.stringify(creds)}\n`, stderr: "", exitCode: 0, signal: null });
+      expect(await runHelperProcess(["erase"], creds.ServerURL, env, [HELPER])).toMatchObject({ stdout: "", exitCode: 0 });
+      expect(readdirSync(cache)).toEqual([]);
+    });
+
+    // The binding still serves macOS and Windows, and Linux with HUBPAT_KEYCHAIN_BACKEND=binding: its cache is
+    // tested through that way back.
     it("stores, gets and erases, extracting its keyring binding once into a private cache", async () => {
       const cache = mkdtempSync(join(tmpdir(), "hubpat-sea-cache-"));
       const env = nodeless(keyring.env, cache);

@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveSecretService, startKeyringSession, type KeyringSession } from "../../scripts/keyring-session.mjs";
+import { helperCommands } from "../fakes/binaries.js";
 import { runHelperProcess } from "../fakes/helper-process.js";
 import { keyringItems as items } from "../helper/processes.js";
 
@@ -16,9 +17,10 @@ const storeInput = (url: string, username: string, secret: string) => `${JSON.st
 /** What secret-tool (libsecret, not our binding) sees of the helper's items: label, account, secret. */
 const keyringItems = (env: NodeJS.ProcessEnv) => items(env).map(({ label, account, secret }) => ({ label, account, secret }));
 
-describe.skipIf(!canRun)("helper on an unlocked Secret Service", () => {
+// Each build of the helper: the npm bundle on Node and the single executable on Bun run the same keychain code.
+describe.skipIf(!canRun).each(helperCommands())("helper ($name) on an unlocked Secret Service", ({ command }) => {
   let session: KeyringSession;
-  const helper = (args: string[], input = "") => runHelperProcess(args, input, session.env);
+  const helper = (args: string[], input = "") => runHelperProcess(args, input, session.env, command);
   beforeAll(async () => {
     session = await startKeyringSession("unlocked");
   });
@@ -94,11 +96,11 @@ describe.skipIf(!canRun)("helper on an unlocked Secret Service", () => {
 });
 
 /** The one line of stdout and stderr for each action when the keychain can't be used. */
-async function expectUnreachable(env: NodeJS.ProcessEnv, fix: string, detail = "", { hung = false } = {}) {
+async function expectUnreachable(command: string[], env: NodeJS.ProcessEnv, fix: string, detail = "", { hung = false } = {}) {
   // After answering, a helper whose keychain call is stuck in a native thread ends itself with SIGKILL.
   const failed = (r: { exitCode: number | null; signal: string | null }) => r.exitCode === 1 || (hung && r.signal === "SIGKILL");
   const line = (text: string) => new RegExp(`^${escape(text)}${detail ? ` \\((${detail})\\)` : ""}\n$`);
-  const get = await runHelperProcess(["get"], HUB, env);
+  const get = await runHelperProcess(["get"], HUB, env, command);
   expect(get.stdout).toBe(NOT_FOUND);
   expect(failed(get)).toBe(true);
   expect(get.stderr).toMatch(line(`docker-credential-hubpat: answering "not found" for ${HUB}: ${fix}`));
@@ -108,7 +110,7 @@ async function expectUnreachable(env: NodeJS.ProcessEnv, fix: string, detail = "
     list: (text) => `docker-credential-hubpat: could not list credentials: ${text}`,
   };
   for (const [action, input] of [["store", storeInput(HUB, "mona", "dckr_pat_SECRET")], ["erase", HUB], ["list", "unused"]]) {
-    const result = await runHelperProcess([action!], input!, env);
+    const result = await runHelperProcess([action!], input!, env, command);
     expect(result.stderr).toBe(stderrFor[action!]!(result.stdout));
     expect(failed(result)).toBe(true);
     expect(result.stdout).toMatch(line(fix));
@@ -122,15 +124,15 @@ const LOCKED = "the keychain is locked and the unlock was refused: unlock your l
 const NO_SERVICE = "no Secret Service on the session bus: install and start gnome-keyring (or KeePassXC with Secret Service enabled)";
 const NO_BUS = "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or dead): run inside a desktop session or start one with dbus-run-session";
 
-describe.skipIf(!canRun)("helper when the keychain can't answer", () => {
+describe.skipIf(!canRun).each(helperCommands())("helper ($name) when the keychain can't answer", ({ command }) => {
   it("locked, unlock refused: get says not-found so pulls go on; store, erase and list fail naming the fix", async () => {
     const session = await startKeyringSession("locked", {
       seed: async (env) => {
-        expect((await runHelperProcess(["store"], storeInput(HUB, "mona", "dckr_pat_kept"), env)).exitCode).toBe(0);
+        expect((await runHelperProcess(["store"], storeInput(HUB, "mona", "dckr_pat_kept"), env, command)).exitCode).toBe(0);
       },
     });
     try {
-      await expectUnreachable(session.env, LOCKED);
+      await expectUnreachable(command, session.env, LOCKED);
     } finally {
       await session.close();
     }
@@ -139,7 +141,7 @@ describe.skipIf(!canRun)("helper when the keychain can't answer", () => {
   it("no Secret Service on the bus", async () => {
     const session = await startKeyringSession("no-service");
     try {
-      await expectUnreachable(session.env, NO_SERVICE);
+      await expectUnreachable(command, session.env, NO_SERVICE);
     } finally {
       await session.close();
     }
@@ -148,8 +150,8 @@ describe.skipIf(!canRun)("helper when the keychain can't answer", () => {
   it("no session bus at all, or a dead one", async () => {
     const noBus = { ...process.env };
     delete noBus.DBUS_SESSION_BUS_ADDRESS;
-    await expectUnreachable(noBus, NO_BUS);
-    await expectUnreachable({ ...noBus, DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" }, NO_BUS);
+    await expectUnreachable(command, noBus, NO_BUS);
+    await expectUnreachable(command, { ...noBus, DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" }, NO_BUS);
   });
 
   it("a Secret Service that hangs: every action gives up after the timeout instead of hanging Docker", async () => {
@@ -158,7 +160,7 @@ describe.skipIf(!canRun)("helper when the keychain can't answer", () => {
       process.kill(session.daemonPid!, "SIGSTOP");
       const env = { ...session.env, HUBPAT_KEYCHAIN_TIMEOUT_MS: "400" };
       // Either our 400 ms timer fires or the binding's own D-Bus connect gives up (about 2 s): both end the call.
-      await expectUnreachable(env, "the keychain did not answer in time: unlock it if it is waiting for a password, or restart the keyring daemon", "no answer in 400 ms|the D-Bus call got no reply", { hung: true });
+      await expectUnreachable(command, env, "the keychain did not answer in time: unlock it if it is waiting for a password, or restart the keyring daemon", "no answer in 400 ms|the D-Bus call got no reply", { hung: true });
     } finally {
       process.kill(session.daemonPid!, "SIGCONT");
       await session.close();
