@@ -122,7 +122,8 @@ describe.skipIf(!EXECUTABLE_HERE || !haveSecretService())("the Bun executable in
       const dir = mkdtempSync(join(base, "cache-"));
       const evil = evilNativeModule(dir, "cache-planted");
       const cache = join(dir, "cache");
-      const env = { ...keyring.env, XDG_CACHE_HOME: cache, HUBPAT_CONFIG_DIR: join(dir, "config") };
+      // The binding's way (on Linux the keychain needs no binding unless asked for it).
+      const env = { ...keyring.env, XDG_CACHE_HOME: cache, HUBPAT_CONFIG_DIR: join(dir, "config"), HUBPAT_KEYCHAIN_BACKEND: "binding" };
       // The first run makes the directory; plant before the next and again after it.
       expect(await runProcess([HELPER], ["get"], "https://missing.hostile.test", env)).toMatchObject({ exitCode: 1, stderr: "" });
       const [hash] = readdirSync(join(cache, "hubpat"));
