@@ -6,7 +6,7 @@
 #   golang-docker-credential-helpers     Docker's own Go helper, the benchmark's and the tests' baseline
 #   docker.io                            only if no `docker` CLI is installed yet (the tests need the client)
 #   tmux                                 the interactive terminal test; hyperfine for `npm run bench`
-#   binutils                             `strip` for `npm run package` (the single executable: 18 MB less)
+#   binutils                             `strip` for the Node executable the benchmark builds (package.mjs --runtime node)
 #   keepassxc                            a second Secret Service provider (run offscreen) for the keychain tests
 #   pass, gnupg, keyutils                the pass store (real gpg, throwaway GNUPGHOME) and the kernel keyring
 #   faketime                             the date-sensitive suites under shifted clocks (2025 and 2035)
