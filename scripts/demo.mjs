@@ -102,6 +102,35 @@ async function registryAccepts(tokenServiceUrl, username, secret) {
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 
+/**
+ * `hub-tokens login --web` as a step: it prints a code and a URL and waits; the demo then does what a person does
+ * in the browser, signing in on the emulator's page with that code, and the command finishes by itself.
+ */
+async function webSignIn(env, hubUrl, account) {
+  stepNo += 1;
+  say();
+  say(bold(`${stepNo}. Sign in through the web (${account.username}): a one-time code, confirmed on the sign-in page`));
+  say(cyan("$ hub-tokens login --web"));
+  const child = spawn(process.execPath, [HUB_TOKENS, "login", "--web"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  let approved = false;
+  const done = new Promise((resolve) => child.on("close", resolve));
+  child.stderr.on("data", (d) => {
+    stderr += d;
+    const code = /code is: ([A-Z]{4}-[A-Z]{4})/.exec(stderr)?.[1];
+    if (!code || approved || !/confirm it at: \S+\n/.test(stderr)) return;
+    approved = true;
+    say(`  ${stderr.trimEnd().split("\n").join("\n  ")}`);
+    say(dim(`  (the person opens the URL, signs in as ${account.username} and confirms ${code})`));
+    const form = new globalThis.URLSearchParams({ user_code: code, username: account.username, password: account.password, action: "approve" });
+    void fetch(`${hubUrl}/activate`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() });
+  });
+  const exit = await done;
+  const rest = stderr.split("\n").filter((l) => l.startsWith("✓") || l.startsWith("  ")).join("\n  ");
+  if (rest) say(`  ${rest}`);
+  if (exit !== 0 || !stderr.includes(`as ${account.username} (web sign-in)`)) throw new StepFailed(`step ${stepNo} (web sign-in): exit ${exit}\n  stderr: ${stderr.trim()}`);
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "hubpat-demo-"));
   const cleanups = [() => rmSync(dir, { recursive: true, force: true })];
@@ -225,6 +254,23 @@ async function main() {
     await ht(["logout"], {
       title: "Log out: the session leaves the keychain",
       check: (r) => (r.code !== 0 ? "logout failed" : !r.stderr.includes(`Logged out of ${emulator.hubUrl} (${DEMO.username})`) ? "no confirmation" : undefined),
+    });
+
+    // Web sign-in: the only way in for an account whose organization enforces SSO.
+    const SSO = { username: "demo-sso", password: "demo-password" };
+    await step("An SSO account's password is refused, in one line naming the way in", `printf '%s\\n' "$PASSWORD" | hub-tokens login -u ${SSO.username} --password-stdin`, process.execPath, [HUB_TOKENS, "login", "-u", SSO.username, "--password-stdin"], {
+      env,
+      stdin: `${SSO.password}\n`,
+      check: (r) => (r.code !== 4 ? `exit ${r.code}, not 4` : !r.stderr.includes("hub-tokens login --web") ? "no login --web advice" : undefined),
+    });
+    await webSignIn(env, emulator.hubUrl, SSO);
+    await ht(["status", "--offline"], {
+      title: "status names the account and its kind of session",
+      check: (r) => (r.code !== 0 ? "status failed" : !r.stdout.includes(`${SSO.username} (web sign-in)`) ? "no web sign-in shown" : undefined),
+    });
+    await ht(["logout"], {
+      title: "Log out: the web session is revoked with the sign-in service",
+      check: (r) => (r.code !== 0 ? "logout failed" : !r.stderr.includes("web session revoked") ? "not revoked" : undefined),
     });
 
     say();
