@@ -178,7 +178,16 @@ const REFRESH_AHEAD_MS = 60_000;
  * earlier, is checked again, not read again.
  */
 export async function requireSession(deps: Pick<Deps, "sessions" | "hubUrl" | "clock"> & Partial<Pick<Deps, "account" | "config" | "dockerSession" | "oauth">>, known?: Session): Promise<Session> {
-  const session = known ?? (await readSession(deps));
+  let session = known ?? null;
+  if (!session) {
+    const chosen = await chosenAccount(deps);
+    session = chosen ? await decode(chosen.ref.key, chosen.item, deps.dockerSession ? await deps.dockerSession() : undefined) : null;
+    if (!session && chosen?.item.secret === DOCKER_SESSION_SECRET) {
+      throw new AuthError(`${chosen.ref.name} used Docker's web session, and Docker is no longer signed in as ${chosen.ref.name}`, {
+        hint: "run docker login (web sign-in) again, or: hub-tokens login --web",
+      });
+    }
+  }
   const who = deps.account ? ` as ${deps.account}` : "";
   if (!session) throw new AuthError(`not logged in to ${deps.hubUrl}${who}`);
   const now = deps.clock();

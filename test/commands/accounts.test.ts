@@ -188,7 +188,10 @@ describe("Docker's own web session", () => {
     await runLogin({ passwordStdin: false, useDockerSession: true }, m.on().deps);
     m.store.entries.delete(DOCKER_ACCESS_TOKEN_KEY);
     m.store.entries.delete(DOCKER_REFRESH_TOKEN_KEY);
-    expect(await failure(runList({ active: false, inactive: false, json: true }, m.on().deps))).toEqual({ line: `hub-tokens: not logged in to ${ctx.hub.url} (run: hub-tokens login)`, exitCode: 4 });
+    expect(await failure(runList({ active: false, inactive: false, json: true }, m.on().deps))).toEqual({
+      line: "hub-tokens: mona used Docker's web session, and Docker is no longer signed in as mona (run docker login (web sign-in) again, or: hub-tokens login --web)",
+      exitCode: 4,
+    });
   });
 });
 
