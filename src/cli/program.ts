@@ -397,19 +397,21 @@ export function createProgram(ctx: ProgramContext): Command {
     .option("--dry-run", "print the change to config.json (secrets masked), change nothing")
     .option("--undo", "put config.json back as it was before the last setup")
     .option("--store <kind>", "keep secrets in this store from now on: keychain, pass, kernel or file (also HUBPAT_STORE)")
-    .addHelpText("after", examples(["hub-tokens setup --dry-run", "hub-tokens setup", "hub-tokens setup --store pass", "DOCKER_CONFIG=~/work/.docker hub-tokens setup", "hub-tokens setup --undo"]))
-    .action(async (flags: { dryRun?: boolean; undo?: boolean; store?: string }, cmd: Command) => {
+    .option("--import", "copy the credentials of the helper config.json names now (pass, secretservice…) into hubpat without asking")
+    .addHelpText("after", examples(["hub-tokens setup --dry-run", "hub-tokens setup", "hub-tokens setup --store pass", "hub-tokens setup --import --dry-run", "DOCKER_CONFIG=~/work/.docker hub-tokens setup", "hub-tokens setup --undo"]))
+    .action(async (flags: { dryRun?: boolean; undo?: boolean; store?: string; import?: boolean }, cmd: Command) => {
       const o = (): SetupOptions => {
         const store = flags.store ?? (ctx.env.HUBPAT_STORE?.trim() || undefined);
         if (store !== undefined && !(STORE_KINDS as readonly string[]).includes(store)) {
           throw new UsageError(`${flags.store !== undefined ? "--store" : "HUBPAT_STORE"} "${store}" is no store: choose keychain, pass, kernel or file`);
         }
-        return { dryRun: bool(flags.dryRun), undo: bool(flags.undo), ...(store !== undefined ? { store: store as StoreKind } : {}) };
+        return { dryRun: bool(flags.dryRun), undo: bool(flags.undo), ...(store !== undefined ? { store: store as StoreKind } : {}), ...(flags.import ? { import: true } : {}) };
       };
       await dispatch(cmd, o, async (opts, deps) => {
         const [{ runSetup }, { openStore }, { HELPER_SERVICE }] = await Promise.all([import("../commands/setup.js"), import("../store/choice.js"), import("../store/keychain.js")]);
         const stores = { current: deps.storeKind, open: (kind: StoreKind) => openStore(kind, HELPER_SERVICE, ctx.env), record: (kind: StoreKind) => deps.config.setStore(kind), platform: process.platform };
-        await runSetup(opts, { io: deps.io, store: deps.store, clock: deps.clock, dockerConfigPath: deps.dockerConfigPath, env: ctx.env, stores });
+        const confirm = deps.io.canPrompt() ? (q: string) => deps.prompter.confirm(q, { default: true }) : undefined;
+        await runSetup(opts, { io: deps.io, store: deps.store, clock: deps.clock, dockerConfigPath: deps.dockerConfigPath, env: ctx.env, stores, ...(confirm ? { confirm } : {}) });
       });
     });
 

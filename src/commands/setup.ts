@@ -15,6 +15,7 @@ import { VERSION } from "../version.js";
 import { DockerConfigError, listBackups, readDockerConfig, removeStaleTemps, renderDockerConfig, restoreLatestBackup, writeBackup, writeFileAtomic, type StepHook } from "../docker/config.js";
 import { maskSecrets, unifiedDiff } from "../docker/diff.js";
 import { checkHelper, type HelperFound } from "../docker/helper.js";
+import { eraseCommand, importCredentials, MINTING_HELPERS, otherHelpers, routeAfterImport, type FoundCredential, type ImportResult } from "../docker/import.js";
 import { HELPER_CONFIG_NAME, planSetup } from "../docker/migrate.js";
 
 export interface SetupOptions {
@@ -24,6 +25,8 @@ export interface SetupOptions {
   undo: boolean;
   /** `--store KIND` (or HUBPAT_STORE): keep secrets there from now on, recorded in hubpat's settings. */
   store?: StoreKind;
+  /** `--import`: copy the credentials of the helper config.json names now (asked on a terminal without it). */
+  import?: boolean;
 }
 
 /** The store choice, for setup: what is in use, how to open another, how to record one. */
@@ -60,6 +63,8 @@ export interface SetupDeps {
   onStep?: StepHook;
   /** The store choice; without it, setup uses `store` as it is. */
   stores?: SetupStores;
+  /** Asks a yes/no question on a terminal; absent off one (then only --import imports). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** Runs `hub-tokens setup`. */
@@ -82,7 +87,7 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
   }
 
   // Before anything is read or moved: the store must take a secret (a throwaway item written and erased).
-  const store = deps.stores ? await chooseSetupStore(opts, deps.stores, deps.store, io) : deps.store;
+  const { store, kind } = deps.stores ? await chooseSetupStore(opts, deps.stores, deps.store, io) : { store: deps.store, kind: isCheckable(deps.store) ? deps.store.kind : undefined };
 
   const file = await readDockerConfig(path);
   let helper: HelperFound | null = null;
@@ -99,8 +104,19 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
 
   const plan = await planSetup(file.doc, deps.onStep ? steppingStore(store, deps.onStep) : store, { dryRun: opts.dryRun });
   for (const k of plan.kept) io.warn(`left ${k.serverURL} in ${path}: ${k.reason}`);
-  if (plan.replacedCredsStore) {
-    io.warn(`credsStore was "${plan.replacedCredsStore}": credentials kept by docker-credential-${plan.replacedCredsStore} are not moved; log in again where you need them`);
+  // Another helper's credentials: copied in (asked, or --import), each read back, before anything switches.
+  const imported = await maybeImport(opts, deps, file.doc, store, new Set(plan.moved.map((m) => m.serverURL)));
+  if (imported) {
+    plan.doc = routeAfterImport(plan.doc, imported, plan.replacedCredsStore);
+    plan.elsewhere = plan.elsewhere.filter((e) => !imported.imported.some((c) => c.serverURL === e.serverURL && c.helper === e.helper));
+    plan.changed = JSON.stringify(plan.doc) !== JSON.stringify(file.doc);
+    for (const s of imported.stayed) io.warn(`left ${s.serverURL} in docker-credential-${s.helper}: ${s.reason}; Docker keeps asking that helper for it`);
+    for (const m of imported.minting) {
+      if (m === plan.replacedCredsStore) io.warn(`credsStore was "${m}", which makes credentials as they are asked for: send its registries to it with credHelpers in ${path} ("REGISTRY": "${m}")`);
+      else io.info(`  docker-credential-${m} makes credentials as they are asked for: its registries stay routed to it`);
+    }
+  } else if (plan.replacedCredsStore) {
+    io.warn(`credsStore was "${plan.replacedCredsStore}": credentials kept by docker-credential-${plan.replacedCredsStore} are not moved (add --import to copy them); log in again where you need them`);
   }
   for (const e of plan.elsewhere) {
     io.warn(`credHelpers in ${path} still sends ${e.serverURL} to docker-credential-${e.helper}, not hubpat${e.serverURL === DOCKER_HUB_KEY ? ": Docker Hub will not use hubpat until that entry goes" : ""}`);
@@ -111,6 +127,7 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
     const diff = unifiedDiff(maskSecrets(file.text ?? ""), maskSecrets(newText), { before: file.text === null ? "/dev/null" : path, after: path });
     for (const line of diff) io.print(line);
     for (const c of plan.moved) io.info(`Would move the credential for ${c.serverURL} (${c.username}) into the keychain`);
+    for (const c of imported?.imported ?? []) io.info(`Would import the credential for ${c.serverURL} (${c.username}, secret ****) from docker-credential-${c.helper}`);
     io.info(plan.changed || file.text === null ? "Dry run: nothing was changed" : `${path} already uses hubpat: nothing to do`);
     return;
   }
@@ -139,6 +156,7 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
 
   io.info(`✓ Docker now asks ${helper ? helper.path : `docker-credential-${HELPER_CONFIG_NAME}`} for credentials ("credsStore": "${HELPER_CONFIG_NAME}" in ${path})`);
   for (const c of plan.moved) io.info(`✓ Moved the credential for ${c.serverURL} (${c.username}) into the keychain`);
+  if (imported) reportImport(imported, kind, io);
   if (backup) {
     io.info(`  backup: ${backup} (undo with: hub-tokens setup --undo)`);
     if (plan.moved.length > 0) io.warn(`the backup still holds the plain-text credentials; delete it once Docker works: rm ${backup}`);
@@ -149,7 +167,7 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
  * The store setup moves credentials into: `--store KIND` (recorded, unless a dry run) or the one in use. A store that
  * can't take a secret stops setup before it changes anything, listing the stores that work here, each with its command.
  */
-async function chooseSetupStore(opts: SetupOptions, stores: SetupStores, inUse: CredentialStore, io: SetupOutput): Promise<CredentialStore> {
+async function chooseSetupStore(opts: SetupOptions, stores: SetupStores, inUse: CredentialStore, io: SetupOutput): Promise<{ store: CredentialStore; kind: StoreKind }> {
   const kind = opts.store ?? stores.current;
   const store = kind === stores.current && isCheckable(inUse) ? inUse : await stores.open(kind);
   const problem = await store.check();
@@ -171,7 +189,7 @@ async function chooseSetupStore(opts: SetupOptions, stores: SetupStores, inUse: 
       io.info(`✓ hubpat keeps secrets in the ${kind} store from now on: ${store.describe()}`);
     }
   }
-  return store;
+  return { store, kind };
 }
 
 /** The kinds other than `except` whose check passes here, with where each keeps secrets. */
@@ -189,6 +207,33 @@ async function storesThatWork(stores: SetupStores, except: StoreKind): Promise<{
 
 function isCheckable(store: CredentialStore): store is CheckableStore {
   return typeof (store as Partial<CheckableStore>).check === "function";
+}
+
+/** Imports when asked to (--import, or yes on a terminal); a dry run reads what it would import. Undefined: not importing. */
+async function maybeImport(opts: SetupOptions, deps: SetupDeps, doc: Record<string, unknown>, store: CredentialStore, skip: Set<string>): Promise<ImportResult | undefined> {
+  const { credsStore, routed } = otherHelpers(doc);
+  const names = [...new Set([...(credsStore ? [credsStore] : []), ...routed.keys()])].filter((h) => !MINTING_HELPERS.has(h));
+  if (names.length === 0) return credsStore || routed.size > 0 ? { imported: [], stayed: [], minting: [...new Set([...(credsStore ? [credsStore] : []), ...routed.keys()])] } : undefined;
+  let wanted = opts.import === true;
+  if (!wanted && deps.confirm && !opts.dryRun) {
+    wanted = await deps.confirm(`Copy the credentials ${names.map((n) => `docker-credential-${n}`).join(" and ")} holds into hubpat (its own entries stay)?`);
+  }
+  if (!wanted) return undefined;
+  return importCredentials(doc, store, deps.env, { dryRun: opts.dryRun, skip });
+}
+
+/** What was imported, and the command that erases each from the helper it came from (unless it shares the entries). */
+function reportImport(r: ImportResult, kind: StoreKind | undefined, io: SetupOutput): void {
+  const into = kind ? `hubpat's ${kind} store` : "hubpat";
+  for (const c of r.imported) io.info(`✓ Imported the credential for ${c.serverURL} (${c.username}) from docker-credential-${c.helper} into ${into}`);
+  // docker-credential-pass and hubpat's pass store are the same files: erasing them there erases them here.
+  const shared = (c: FoundCredential) => c.helper === "pass" && kind === "pass";
+  const erasable = r.imported.filter((c) => !shared(c));
+  if (r.imported.length > erasable.length) io.info("  docker-credential-pass and hubpat's pass store share those entries: there is nothing to erase");
+  if (erasable.length > 0) {
+    io.info("  The old helper still holds them; once Docker works with hubpat, erase them with:");
+    for (const c of erasable) io.info(`    ${eraseCommand(c)}`);
+  }
 }
 
 /** The store, calling `onStep("stored:<url>")` after each credential it stores: a crash test stops there too. */

@@ -140,8 +140,16 @@ describe("runSetup", () => {
     expect(JSON.parse(readFileSync(t.path, "utf8"))).toEqual({ credsStore: "hubpat", auths: { "bad.test": { auth: "!!" } } });
     expect(t.err.slice(0, 2)).toEqual([
       `! left bad.test in ${t.path}: its auth field is not base64 of user:password, so Docker cannot use it either`,
-      '! credsStore was "desktop": credentials kept by docker-credential-desktop are not moved; log in again where you need them',
+      '! credsStore was "desktop": credentials kept by docker-credential-desktop are not moved (add --import to copy them); log in again where you need them',
     ]);
+  });
+
+  it("with --import, stops before changing anything when the other helper can't be run", async () => {
+    const text = JSON.stringify({ credsStore: "desktop" });
+    const t = setupEnv(text);
+    await expect(runSetup({ ...OPTS, import: true }, t.deps)).rejects.toThrow("docker-credential-desktop is not on PATH, so its credentials can't be read; setup changed nothing");
+    expect(readFileSync(t.path, "utf8")).toBe(text);
+    expect(t.files()).toEqual(["config.json"]);
   });
 
   it("warns that credHelpers still sends a registry elsewhere, Docker Hub above all", async () => {
