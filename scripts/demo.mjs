@@ -139,6 +139,7 @@ async function main() {
 
     let env = { ...process.env };
     let where;
+    let storeKind;
     const ownStore = realKeychainReachable()
       ? spawnSync(process.execPath, [HELPER, "get"], { input: DOCKER_HUB_KEY, encoding: "utf8", env })
       : undefined;
@@ -155,14 +156,19 @@ async function main() {
           : `your keychain could not be read (${ownStore.stdout.trim() || `exit ${ownStore.status}`})`;
       where = `a private Secret Service (gnome-keyring on a throwaway D-Bus session): ${why}`;
     } else {
-      say(red("No keychain to keep secrets in."));
-      say("hubpat keeps secrets in the OS keychain: on Linux, a Secret Service on the D-Bus session bus. Here there is none");
-      say("(DBUS_SESSION_BUS_ADDRESS is unset or nothing owns org.freedesktop.secrets), and the demo cannot start a private");
-      say("one because dbus-daemon, gnome-keyring-daemon or dbus-send is missing. Install them, e.g.:");
-      say("  sudo apt-get install dbus gnome-keyring libsecret-tools");
-      say("or run the demo inside a desktop session.");
-      process.exitCode = 1;
-      return;
+      // No keychain, and none can be started: another of hubpat's stores, as `hub-tokens setup` would offer.
+      const ring = spawnSync("keyctl", ["newring", `hubpat-demo-${process.pid}`, "@u"], { encoding: "utf8" });
+      const why = "no keychain is reachable here, and dbus-daemon, gnome-keyring-daemon or dbus-send is missing to start one";
+      if (ring.status === 0) {
+        const id = ring.stdout.trim();
+        cleanups.push(() => spawnSync("keyctl", ["unlink", id, "@u"]));
+        env = { ...env, HUBPAT_STORE: "kernel", HUBPAT_KERNEL_KEYRING: id };
+        where = `the kernel keyring (a keyring of the demo's own, memory only): ${why}`;
+      } else {
+        env = { ...env, HUBPAT_STORE: "file" };
+        where = `a plain 0600 file in the demo's own directory (the kernel keyring is not usable either): ${why}`;
+      }
+      storeKind = env.HUBPAT_STORE;
     }
 
     const emulator = await startEmulator(join(dir, "emulator.json"));
@@ -172,6 +178,7 @@ async function main() {
     if (env.NO_COLOR === undefined) delete env.NO_COLOR;
 
     say(`Secrets go to ${where}.`);
+    if (storeKind) say(dim(`$ export HUBPAT_STORE=${storeKind}   # or once: hub-tokens setup --store ${storeKind}`));
     say(`The Hub is the emulator at ${emulator.hubUrl}: account ${DEMO.username} with 2FA.`);
     say(dim(`$ export HUBPAT_HUB_URL=${emulator.hubUrl}`));
 
