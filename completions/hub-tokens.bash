@@ -38,7 +38,7 @@ _hub_tokens() {
     activate) opts='--org --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage'; tokens=1 ;;
     deactivate) opts='--org --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage'; tokens=1 ;;
     delete|rm|revoke) opts='--inactive --expired -y --yes --dry-run --org --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage'; tokens=1 ;;
-    setup) opts='--dry-run --undo --store -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
+    setup) opts='--dry-run --undo --store --import -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     doctor) opts='--expiring-days --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;
     rotate) opts='--expires --delete --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage'; tokens=1 ;;
     audit) opts='--unused-days --expiring-days --exit-code --org --json --format -h --help --hub-url --account --auth-url --quiet --no-color --debug --insecure-storage --no-insecure-storage' ;;

@@ -88,6 +88,7 @@ complete -c hub-tokens -n __fish_use_subcommand -a setup -d 'wire Docker to hubp
 complete -c hub-tokens -n '__fish_seen_subcommand_from setup' -l dry-run -d 'print the change to config.json (secrets masked), change nothing'
 complete -c hub-tokens -n '__fish_seen_subcommand_from setup' -l undo -d 'put config.json back as it was before the last setup'
 complete -c hub-tokens -n '__fish_seen_subcommand_from setup' -l store -x -a 'keychain pass kernel file' -d 'keep secrets in this store from now on: keychain, pass, kernel or file (also HUBPAT_STORE)'
+complete -c hub-tokens -n '__fish_seen_subcommand_from setup' -l import -d 'copy the credentials of the helper config.json names now (pass, secretservice…) into hubpat without asking'
 complete -c hub-tokens -n __fish_use_subcommand -a doctor -d 'check everything Docker needs from hubpat, one line each, with the fix for what is wrong'
 complete -c hub-tokens -n '__fish_seen_subcommand_from doctor' -l expiring-days -r -d 'flag tokens expiring within this many days'
 complete -c hub-tokens -n '__fish_seen_subcommand_from doctor' -l json -d 'print JSON (the same as --format json)'
