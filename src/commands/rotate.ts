@@ -57,7 +57,7 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
   else {
     if (!held?.tokenId) throw new UsageError("the helper holds no token hubpat created for Docker Hub: name the token to rotate");
     if (held.username !== session.username) {
-      throw new UsageError(`Docker's token belongs to ${held.username}, and you are logged in as ${session.username}: log in as ${held.username}, or name a token of yours`);
+      throw new UsageError(`Docker's token belongs to ${held.username}, and this command runs as ${session.username}: run it as ${held.username} (hub-tokens --account ${held.username} rotate, after logging in as ${held.username}), or name a token of yours`);
     }
     const found = list.tokens.find((t) => t.id === held!.tokenId);
     if (!found) throw new HubpatError(`Docker's token ${held.tokenId.slice(0, 8)} no longer exists on Docker Hub, so there is nothing to rotate`, { hint: "run: hub-tokens create --docker-login" });

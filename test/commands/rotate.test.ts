@@ -124,7 +124,7 @@ describe("rotate", () => {
   it("refuses to rotate Docker's token for another account", async () => {
     const { t } = setup();
     t.store.entries.set(DOCKER_HUB_KEY, { ...t.store.entries.get(DOCKER_HUB_KEY)!, username: "octocat" });
-    expect(await failure(runRotate(opts(), t.deps))).toEqual({ line: "hub-tokens: Docker's token belongs to octocat, and you are logged in as mona: log in as octocat, or name a token of yours", exitCode: 2 });
+    expect(await failure(runRotate(opts(), t.deps))).toEqual({ line: "hub-tokens: Docker's token belongs to octocat, and this command runs as mona: run it as octocat (hub-tokens --account octocat rotate, after logging in as octocat), or name a token of yours", exitCode: 2 });
     expect(ctx.hub.tokensOf("mona")).toHaveLength(2);
   });
 
