@@ -1,8 +1,8 @@
 import type { Writable } from "node:stream";
-import { hasAbandonedCalls, HELPER_SERVICE } from "../store/keychain.js";
+import { hasAbandonedCalls } from "../store/abandoned.js";
 import { chooseStore, openStore } from "../store/choice.js";
 import { credentialsPath, insecureStorageWarning } from "../store/file.js";
-import type { CredentialStore } from "../store/store.js";
+import { HELPER_SERVICE, type CredentialStore } from "../store/store.js";
 import { handle, MAX_INPUT_BYTES } from "./protocol.js";
 
 /** The process edges the helper touches, injectable so tests can run it without a child process. */

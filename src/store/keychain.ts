@@ -7,14 +7,15 @@
 // {"v":1,"username":…,"secret":…,"tokenId"?:…}: the Docker username has to live somewhere, and keeping it
 // inside the secret keeps it out of the item's searchable, unencrypted attributes.
 import { messageOf } from "../errors.js";
+import { noteAbandonedCall } from "./abandoned.js";
 import { KeychainError, type KeychainProblem } from "./errors.js";
 import { loadBinding, type KeyringBinding } from "./binding.js";
 import { BusUnreachableError, DBusError, sessionBusSockets } from "./dbus.js";
 import { PromptDismissedError, SecretServiceClient } from "./secret-service.js";
-import type { CredentialStore, StoredCredential } from "./store.js";
+import { HELPER_SERVICE, type CredentialStore, type StoredCredential } from "./store.js";
 
 /** The keychain service name of the items the helper serves to Docker. */
-export const HELPER_SERVICE = "docker-credential-hubpat";
+export { HELPER_SERVICE };
 
 const LINUX = { linux: { store: "secret-service" as const } };
 
@@ -46,15 +47,7 @@ function backendFromEnv(env: NodeJS.ProcessEnv): KeychainBackend {
   return process.platform === "linux" && env.HUBPAT_KEYCHAIN_BACKEND !== "binding" ? "secret-service" : "binding";
 }
 
-let abandoned = 0;
-
-/**
- * Whether a keychain call timed out and is still running in a native thread. Node can't exit while one is
- * (process.exit waits for the thread pool), so the helper then ends itself with SIGKILL after answering.
- */
-export function hasAbandonedCalls(): boolean {
-  return abandoned > 0;
-}
+export { hasAbandonedCalls } from "./abandoned.js";
 
 /** Which code talks to the keychain: our own Secret Service client (Linux) or the @napi-rs/keyring binding. */
 export type KeychainBackend = "secret-service" | "binding";
@@ -185,7 +178,7 @@ export class KeychainStore implements CredentialStore {
     let settled = false;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        if (!settled) abandoned++;
+        if (!settled) noteAbandonedCall();
         abort.abort();
         reject(new KeychainError("timeout", { detail: `no answer in ${timeoutMs} ms` }));
       }, timeoutMs);

@@ -34,6 +34,9 @@ export interface CredentialStore {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** The stores a person can choose (`hub-tokens setup --store KIND`, HUBPAT_STORE). */
+/** The service Docker's credentials are kept under, in every store. */
+export const HELPER_SERVICE = "docker-credential-hubpat";
+
 export const STORE_KINDS = ["keychain", "pass", "kernel", "file"] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
