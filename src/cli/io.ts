@@ -211,6 +211,14 @@ export class IOStreams {
    */
   json(value: unknown): void {
     const f = this.format;
+    if (f?.kind === "tsv") {
+      // A list: one line per item, its fields' values in order. One value (status, doctor): `field<TAB>value` lines.
+      const cell = (v: unknown) => (v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v)).replace(/[\t\n\r]/g, " ");
+      if (Array.isArray(value)) for (const v of value) this.print(typeof v === "object" && v !== null ? Object.values(v).map(cell).join("\t") : cell(v));
+      else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) this.print(`${k}\t${cell(v)}`);
+      else this.print(cell(value));
+      return;
+    }
     if (f?.kind !== "template") {
       this.out.write(`${JSON.stringify(value, null, 2)}\n`);
       return;

@@ -133,8 +133,12 @@ export function createProgram(ctx: ProgramContext): Command {
   const json = new Option("--json", "print JSON (the same as --format json)");
   const format = () => new Option("--format <format>", FORMAT_HELP);
   const bool = (v: unknown) => v === true;
-  /** Whether the command prints its JSON: `--json`, `--format json`, or a template (rendered over that JSON). */
-  const wantsJson = (f: { json?: boolean; format?: string }) => f.json === true || (f.format !== undefined && (f.format.trim() === "json" || f.format.includes("{{")));
+  /**
+   * Whether the command prints its JSON: `--json`, `--format json`, or a template (rendered over that JSON); and
+   * `--format tsv` for a command with no table of its own (status, inspect…), whose JSON then goes out as TSV.
+   */
+  const wantsJson = (f: { json?: boolean; format?: string }, hasTable = false) =>
+    f.json === true || (f.format !== undefined && (f.format.trim() === "json" || f.format.includes("{{") || (!hasTable && f.format.trim() === "tsv")));
   /** `--format` (or `--json`), checked against the fields the command's JSON has. */
   const formatOf = (cmd: Command, fields: readonly string[]): OutputFormat | undefined => {
     const f = cmd.opts<{ json?: boolean; format?: string }>();
@@ -294,10 +298,10 @@ export function createProgram(ctx: ProgramContext): Command {
       const orgName = flags.org;
       if ((flags.quiet || commandsQuiet(cmd)) && (flags.json || flags.format !== undefined)) throw new UsageError("--quiet prints IDs only: leave out --json and --format", { hint: "see: hub-tokens list --help" });
       if (orgName !== undefined) {
-        const oo = (): OrgListOptions => ({ org: orgName, active: bool(flags.active), inactive: bool(flags.inactive), quiet: bool(flags.quiet) || commandsQuiet(cmd), json: wantsJson(flags) });
+        const oo = (): OrgListOptions => ({ org: orgName, active: bool(flags.active), inactive: bool(flags.inactive), quiet: bool(flags.quiet) || commandsQuiet(cmd), json: wantsJson(flags, true) });
         return dispatch(cmd, oo, async (opts, deps) => (await import("../commands/org-tokens.js")).runOrgList(opts, deps), ORG_TOKEN_FIELDS);
       }
-      const o = (): ListOptions => ({ active: bool(flags.active), inactive: bool(flags.inactive), quiet: bool(flags.quiet) || commandsQuiet(cmd), json: wantsJson(flags) });
+      const o = (): ListOptions => ({ active: bool(flags.active), inactive: bool(flags.inactive), quiet: bool(flags.quiet) || commandsQuiet(cmd), json: wantsJson(flags, true) });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/list.js")).runList(opts, deps), TOKEN_FIELDS);
     });
 
@@ -457,7 +461,7 @@ export function createProgram(ctx: ProgramContext): Command {
         unusedDays: days(flags.unusedDays, "--unused-days"),
         expiringDays: days(flags.expiringDays, "--expiring-days"),
         ...(flags.exitCode ? { exitCode: true } : {}),
-        json: wantsJson(flags),
+        json: wantsJson(flags, true),
       });
       await dispatch(cmd, o, async (opts, deps) => (await import("../commands/audit.js")).runAudit(opts, deps), AUDIT_FIELDS);
     });

@@ -58,6 +58,16 @@ describe("table", () => {
   });
 });
 
+describe("JSON as TSV (--format tsv where a command has no table)", () => {
+  it("prints a list as one line per item and one value as field<TAB>value lines", () => {
+    const out = sink();
+    const streams = new IOStreams({ in: process.stdin, out: out.stream, err: out.stream, isStdinTTY: false, isStdoutTTY: false, isStderrTTY: false, env: {}, format: { kind: "tsv" } });
+    streams.json([{ id: "a", label: "ci\trunner", lastUsedAt: null }, { id: "b", label: "x", lastUsedAt: "2026-11-23T12:00:00Z" }]);
+    streams.json({ hubUrl: "https://hub.docker.com", loggedIn: true, docker: { usesHubpat: false } });
+    expect(out.text()).toBe('a\tci runner\t\nb\tx\t2026-11-23T12:00:00Z\nhubUrl\thttps://hub.docker.com\nloggedIn\ttrue\ndocker\t{"usesHubpat":false}\n');
+  });
+});
+
 describe("progress bars", () => {
   const at = (tty: boolean, quiet = false) => {
     const err = sink();

@@ -114,6 +114,8 @@ describe("argv → options", () => {
     expect(r.parsed?.options).toEqual({ tokens: ["ci"], json: true });
     expect(r.parsed?.globals.format).toEqual({ kind: "template", template: expect.objectContaining({ table: false }) });
     expect((await parse(["list", "--format", "tsv"])).parsed).toMatchObject({ options: { json: false }, globals: { format: { kind: "tsv" } } });
+    // No table of its own: its JSON goes out as TSV.
+    expect((await parse(["inspect", "ci", "--format", "tsv"])).parsed).toMatchObject({ options: { json: true }, globals: { format: { kind: "tsv" } } });
     expect((await parse(["status", "--format", "json"])).parsed).toMatchObject({ options: { json: true }, globals: { format: { kind: "json" } } });
     expect((await parse(["audit", "--format", "{{.Label}} {{join .Flags \",\"}}"])).parsed?.options).toMatchObject({ json: true });
   });
