@@ -112,7 +112,7 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   const created = await io.progress("Creating token", () => hub.createToken({ label, scopes: [scope], ...(expiresAt ? { expiresAt } : {}) }));
   // A label another token has is worth a word. Asked after the create, so a Hub that fails this list has
   // already made the token (and a failure here is only a missing warning).
-  const others = await hub.listTokens().then((l) => l.tokens.filter((t) => t.id !== created.id), () => []);
+  const others = await io.progress("Checking labels", () => hub.listTokens()).then((l) => l.tokens.filter((t) => t.id !== created.id), () => []);
   warnDuplicateLabel(io, others, label);
   const summary = `${io.color.bold(tokenName(created))}: ${scopeWording(created)}, ${created.expiresAt ? `expires ${isoTime(created.expiresAt)}` : "never expires"}`;
 

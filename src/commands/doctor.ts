@@ -119,12 +119,12 @@ export async function runDoctor(opts: DoctorOptions, deps: DoctorDeps): Promise<
 const UNREACHABLE_FIX = "check the network, a proxy or --hub-url";
 
 /** Whether the Hub answers at all, asked without a session. */
-async function reachable(deps: Pick<Deps, "connect" | "hubUrl">): Promise<Check> {
+async function reachable(deps: Pick<Deps, "connect" | "hubUrl" | "io">): Promise<Check> {
   const base = { id: "hubReachable", name: "Hub reachable" };
   try {
     const hub = await deps.connect();
     if (!hub.ping) return { ...base, status: "skip", detail: "needs a session" };
-    await hub.ping();
+    await deps.io.progress("Asking whether Docker Hub answers", () => hub.ping!());
     return { ...base, status: "ok", detail: `${deps.hubUrl} answered` };
   } catch (err) {
     return { ...base, status: "fail", detail: messageOf(err), fix: UNREACHABLE_FIX };
@@ -283,7 +283,7 @@ async function busProblem(address: string): Promise<string | undefined> {
 }
 
 /** The credential Docker gets for Docker Hub: still a live token on the Hub, and accepted by the token service. */
-async function checkDockerCredential(deps: Pick<Deps, "connect">, held: StoredCredential | null, tokens: Token[] | undefined, now: Date): Promise<Check> {
+async function checkDockerCredential(deps: Pick<Deps, "connect" | "io">, held: StoredCredential | null, tokens: Token[] | undefined, now: Date): Promise<Check> {
   const base = { id: "dockerCredential", name: "Docker Hub credential" };
   if (!held) return { ...base, status: "warn", detail: "none stored, so Docker pulls from Docker Hub anonymously (and is rate-limited as such)", fix: "hub-tokens create --docker-login" };
   const tail = secretHint(held.secret);
@@ -299,7 +299,7 @@ async function checkDockerCredential(deps: Pick<Deps, "connect">, held: StoredCr
   let accepted: boolean;
   try {
     const hub = await deps.connect();
-    accepted = await hub.verifyRegistryLogin(held.username, held.secret);
+    accepted = await deps.io.progress("Asking the registry's token service", () => hub.verifyRegistryLogin(held.username, held.secret));
   } catch (err) {
     return { ...base, status: "fail", detail: `could not ask the registry's token service about ${what}: ${messageOf(err)}`, fix: "check the network, then run hub-tokens doctor again" };
   }
