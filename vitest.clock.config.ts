@@ -1,6 +1,6 @@
 // The suite again on a shifted machine clock (scripts/test-clock.mjs runs it under libfaketime, after `vitest
 // run` has built dist/ and the single executable, so no global setup here). Left out: the suites about load,
-// concurrency, crashes and the keychain daemon, which read no dates and are most of the suite's time; and the
+// concurrency, crashes, the keychain daemon and packaging, which read no dates and are most of the suite's time; and the
 // plain-file store's, whose stale-lock rule compares a lock file's mtime with Date.now(): libfaketime can't shift
 // the kernel's file times as Node reads them (libuv calls statx directly), so under it every lock looks years old
 // or from the future, which no real machine shows.
@@ -11,6 +11,6 @@ export default defineConfig({
   test: {
     ...base.test,
     globalSetup: [],
-    exclude: ["**/node_modules/**", "test/helper/keychain-model.test.ts", "test/helper/concurrency.test.ts", "test/helper/fuzz.test.ts", "test/docker/crash.test.ts", "test/store/keychain.test.ts", "test/store/file.test.ts"],
+    exclude: ["**/node_modules/**", "test/helper/keychain-model.test.ts", "test/helper/concurrency.test.ts", "test/helper/fuzz.test.ts", "test/docker/crash.test.ts", "test/store/keychain.test.ts", "test/store/file.test.ts", "test/release/**"],
   },
 });

@@ -40,5 +40,10 @@ writeFileSync("dist/meta.json", JSON.stringify({ main: main.metafile, tokens: to
 // `hub-tokens [command] --help` is answered by main.cjs from these pages without loading tokens.cjs (see
 // cachedHelp in src/main.ts); they are commander's own output, rendered from the built CLI.
 const { createRequire } = await import("node:module");
-const { helpPages } = createRequire(import.meta.url)("../dist/tokens.cjs");
+const { helpPages, manPages } = createRequire(import.meta.url)("../dist/tokens.cjs");
 writeFileSync("dist/help.json", JSON.stringify(await helpPages()));
+// The manual pages (src/cli/man.ts), from the same definitions: npm links them (package.json "man"), the release
+// archive and the .deb ship them (scripts/release.mjs).
+const { mkdirSync } = await import("node:fs");
+mkdirSync("dist/man", { recursive: true });
+for (const [name, text] of Object.entries(await manPages())) writeFileSync(`dist/man/${name}`, text);

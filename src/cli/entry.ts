@@ -48,6 +48,13 @@ export async function helpPages(): Promise<Record<string, string>> {
   return pages;
 }
 
+/** The manual pages, hub-tokens.1 and docker-credential-hubpat.1 (roff), from the same tree as the help pages. */
+export async function manPages(): Promise<Record<string, string>> {
+  const [{ createProgram }, { tokensManPage, helperManPage }, { VERSION }] = await Promise.all([import("./program.js"), import("./man.js"), import("../version.js")]);
+  const program = createProgram({ writeOut: () => {}, writeErr: () => {}, env: {}, makeDeps: () => Promise.reject(new Error("manual only")) });
+  return { "hub-tokens.1": tokensManPage(program, VERSION), "docker-credential-hubpat.1": helperManPage(VERSION) };
+}
+
 /** Prints `err` as one line (stack only with HUBPAT_DEBUG=1) and returns its exit code. */
 export function report(err: unknown, proc: Pick<ProcessLike, "stderr" | "env">, commanderError: abstract new (...a: never[]) => { exitCode: number }): number {
   // Commander has already written its message (or the help text) to our stderr/stdout.
