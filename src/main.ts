@@ -16,13 +16,15 @@ export async function run(face: Face, argv: string[]): Promise<void> {
   if (face === "helper") {
     const [{ runHelper }, { blockingStdin, blockingStdout }] = await Promise.all([import("./helper/run.js"), import("./helper/stdio.js")]);
     // Not process.stdin and process.stdout (streams costing ms to set up); stderr only when written to.
-    const io = { stdin: blockingStdin(), stdout: blockingStdout(), get stderr() { return process.stderr; }, env: process.env };
+    const io = { stdin: blockingStdin(), stdout: blockingStdout(), get stderr() { return quietWhenClosed(process.stderr); }, env: process.env };
     const code = await runHelper(argv, io);
     // A keychain call that timed out still holds a native thread, and Node's exit waits for it: only a
     // signal ends the process then. The answer is already on stdout, and it is a non-zero answer anyway.
     if (code === "kill") process.kill(process.pid, "SIGKILL");
     else process.exit(code);
   }
+  quietWhenClosed(process.stdout);
+  quietWhenClosed(process.stderr);
   const help = cachedHelp(argv);
   if (help !== undefined) {
     process.stdout.write(help);
@@ -30,6 +32,23 @@ export async function run(face: Face, argv: string[]): Promise<void> {
   }
   const { runTokens } = await import("./cli/entry.js");
   process.exitCode = await runTokens(argv);
+}
+
+const quieted = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A reader that went away early (`| head`, `| grep -q`) is not an error, as with git and gh: what is still
+ * written to that stream is dropped, and the command ends with the exit code it would have had, with no stack
+ * trace. Any other write error still ends the process as an uncaught error. The helper's stdout has the same
+ * rule in src/helper/stdio.ts (it writes with writeSync, not through a stream).
+ */
+export function quietWhenClosed<T extends NodeJS.WritableStream>(stream: T): T {
+  if (quieted.has(stream)) return stream;
+  quieted.add(stream);
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
+  return stream;
 }
 
 let readHelp = (): string => readFileSync(join(__dirname, "help.json"), "utf8");
