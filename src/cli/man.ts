@@ -38,7 +38,7 @@ function commandSection(cmd: Command, help: Help, path: string): string[] {
   for (const o of help.visibleOptions(cmd).filter((o) => !/(^|, )--help$/.test(o.flags))) lines.push(tagged(help.optionTerm(o), help.optionDescription(o)));
   const after = afterHelp(cmd);
   if (after) lines.push(".PP", ".nf", roff(after), ".fi");
-  for (const sub of help.visibleCommands(cmd).filter((c) => c.name() !== "help")) lines.push(...commandSection(sub, help, `${path} ${cmd.name()}`));
+  for (const sub of help.visibleCommands(cmd)) lines.push(...commandSection(sub, help, `${path} ${cmd.name()}`));
   return lines;
 }
 
@@ -78,7 +78,7 @@ export function tokensManPage(program: Command, version: string): string {
     ".SH GLOBAL OPTIONS",
     ...help.visibleOptions(program).map((o) => tagged(help.optionTerm(o), help.optionDescription(o))),
     ".SH COMMANDS",
-    ...help.visibleCommands(program).filter((c) => c.name() !== "help").flatMap((c) => commandSection(c, help, name)),
+    ...help.visibleCommands(program).flatMap((c) => commandSection(c, help, name)),
     ".SH ENVIRONMENT",
     ...ENVIRONMENT.map(([k, v]) => tagged(k, v)),
     ".SH EXIT STATUS",
