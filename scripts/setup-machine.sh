@@ -13,9 +13,10 @@
 #   dpkg-dev, lintian, man-db            the .deb release artifact, its lint, and `man -w` of the installed pages
 #   zsh, fish                            the completion tests in real shells
 #   gcc                                  a planted native module (test/security/executable.test.ts) that says if it is loaded
+#   bash-completion                      the .deb test loads hub-tokens' completion from where Debian keeps it
 set -euo pipefail
 packages=(gnome-keyring dbus dbus-bin libsecret-tools docker-registry apache2-utils golang-docker-credential-helpers tmux hyperfine binutils
-  keepassxc pass gnupg keyutils faketime dpkg-dev lintian man-db zsh fish gcc)
+  keepassxc pass gnupg keyutils faketime dpkg-dev lintian man-db zsh fish gcc bash-completion)
 command -v docker >/dev/null 2>&1 || packages+=(docker.io)
 
 missing=()
