@@ -69,8 +69,8 @@ describe.skipIf(process.platform !== "linux" || process.arch !== "x64")("the npm
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const said = /npm package is (\d+) kB packed/.exec(readme);
     expect(said, "the README says: The npm package is N kB packed").not.toBeNull();
-    // within 5 % (or 10 kB): a line of code more must not fail the suite, a forgotten bundle must
-    expect(Math.abs(Number(said![1]) * 1000 - size)).toBeLessThanOrEqual(Math.max(10_000, size * 0.05));
+    // within 10 % (or 10 kB): a feature more must not fail the suite, a forgotten bundle must
+    expect(Math.abs(Number(said![1]) * 1000 - size)).toBeLessThanOrEqual(Math.max(10_000, size * 0.1));
   });
 
   describe.each([
