@@ -11,6 +11,6 @@ export default defineConfig({
   test: {
     ...base.test,
     globalSetup: [],
-    exclude: ["**/node_modules/**", "test/helper/keychain-model.test.ts", "test/helper/concurrency.test.ts", "test/helper/fuzz.test.ts", "test/docker/crash.test.ts", "test/store/keychain.test.ts", "test/store/file.test.ts", "test/release/**"],
+    exclude: ["**/node_modules/**", "test/helper/keychain-model.test.ts", "test/helper/stores-model.test.ts", "test/helper/concurrency.test.ts", "test/helper/fuzz.test.ts", "test/docker/crash.test.ts", "test/store/keychain.test.ts", "test/store/file.test.ts", "test/release/**"],
   },
 });
