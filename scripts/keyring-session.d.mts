@@ -1,4 +1,4 @@
-export type KeyringMode = "unlocked" | "locked" | "no-service";
+export type KeyringMode = "unlocked" | "locked" | "no-service" | "no-default" | "keepassxc";
 export interface KeyringSession {
   env: NodeJS.ProcessEnv;
   mode: KeyringMode;
@@ -14,4 +14,5 @@ export interface KeyringSession {
 }
 export const KEYRING_PASSWORD: string;
 export function haveSecretService(): boolean;
+export function haveKeePassXC(): boolean;
 export function startKeyringSession(mode?: KeyringMode, options?: { seed?: (env: NodeJS.ProcessEnv) => Promise<void> }): Promise<KeyringSession>;

@@ -6,6 +6,10 @@
 //          "locked"   — the same keyring, daemon restarted without the password (every unlock is refused:
 //                       the bus has no prompter, exactly as on a headless machine)
 //          "no-service" — a session bus with nothing owning org.freedesktop.secrets
+//          "no-default" — gnome-keyring-daemon started with no login keyring: no collection is the default, as
+//                       on a fresh headless machine where dbus-run-session activated it
+//          "keepassxc" — KeePassXC's Secret Service instead (Qt offscreen, a throwaway database and config,
+//                       the database's root group exposed), unlocked
 //
 // CLI: node scripts/keyring-session.mjs [--mode unlocked] -- COMMAND ARGS…  runs COMMAND inside it.
 import { spawn, spawnSync } from "node:child_process";
@@ -45,6 +49,33 @@ ${Object.entries(SESSION_LIMITS)
 </busconfig>`;
 
 export const KEYRING_PASSWORD = "hubpat-test-keyring";
+
+/** Whether KeePassXC (and its CLI, which makes the throwaway database) is installed. */
+export function haveKeePassXC() {
+  return ["keepassxc", "keepassxc-cli"].every((cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0);
+}
+
+// A database whose root group is exposed to the Secret Service, as Database Settings, Secret Service Integration
+// does: the exposed group is the database's custom data FDO_SECRETS_EXPOSED_GROUP, the group's UUID in braces.
+const KEEPASSXC_DB = `<?xml version="1.0" encoding="UTF-8"?>
+<KeePassFile><Meta><DatabaseName>hubpat test</DatabaseName>
+<CustomData><Item><Key>FDO_SECRETS_EXPOSED_GROUP</Key><Value>{00000000-0000-0000-0000-000000000001}</Value></Item></CustomData>
+</Meta><Root><Group><UUID>AAAAAAAAAAAAAAAAAAAAAQ==</UUID><Name>hubpat test</Name></Group></Root></KeePassFile>
+`;
+// Secret Service on, and nothing that would wait for a person: no confirmation dialogs, no notifications.
+const KEEPASSXC_INI = `[General]
+ConfigVersion=2
+SingleInstance=false
+OpenPreviousDatabasesOnStartup=false
+[FdoSecrets]
+Enabled=true
+ConfirmAccessItem=false
+ConfirmDeleteItem=false
+NoConfirmDeleteItem=true
+ShowNotification=false
+[GUI]
+ShowTrayIcon=false
+`;
 
 /** Whether this machine has what a private Secret Service needs. */
 export function haveSecretService() {
@@ -98,6 +129,25 @@ export async function startKeyringSession(mode = "unlocked", { seed } = {}) {
 
   let daemon;
   if (mode === "unlocked") daemon = await startDaemon(true);
+  if (mode === "no-default") daemon = await startDaemon(false);
+  if (mode === "keepassxc") {
+    writeFileSync(join(dir, "db.xml"), KEEPASSXC_DB);
+    writeFileSync(join(dir, "keepassxc.ini"), KEEPASSXC_INI);
+    const made = spawnSync("keepassxc-cli", ["import", "--set-password", "--decryption-time", "100", join(dir, "db.xml"), join(dir, "hubpat.kdbx")], { env, input: `${KEYRING_PASSWORD}\n${KEYRING_PASSWORD}\n`, encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`keepassxc-cli import failed: ${made.stderr}`);
+    const qtEnv = { ...env, QT_QPA_PLATFORM: "offscreen", XDG_CONFIG_HOME: join(home, ".config"), XDG_CACHE_HOME: join(home, ".cache") };
+    const log = openSync(logPath, "a");
+    daemon = spawn("keepassxc", ["--pw-stdin", "--config", join(dir, "keepassxc.ini"), "--localconfig", join(dir, "keepassxc-local.ini"), join(dir, "hubpat.kdbx")], { env: qtEnv, stdio: ["pipe", log, log] });
+    closeSync(log);
+    daemon.stdin.end(`${KEYRING_PASSWORD}\n`);
+    children.push(daemon);
+    await waitForName(env, "org.freedesktop.secrets");
+    // The name comes before the database is open: ready once the default alias names its collection.
+    for (let i = 0; i < 200 && !/object path "\/org\//.test(spawnSync("dbus-send", ["--session", "--print-reply", "--dest=org.freedesktop.secrets", "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.ReadAlias", "string:default"], { env, encoding: "utf8" }).stdout); i++) await sleep(50);
+    // KeePassXC 2.7.4 can crash (SIGSEGV) on a client's first CreateItem while it still sets up the database it
+    // just opened: give it a moment once the collection is there.
+    await sleep(1500);
+  }
   if (mode === "locked") {
     // Create the login keyring with a password and one item, then start over without the password.
     const first = await startDaemon(true);
@@ -125,6 +175,11 @@ export async function startKeyringSession(mode = "unlocked", { seed } = {}) {
      */
     diagnose() {
       if (mode === "no-service") return "no Secret Service was started (mode no-service)";
+      if (mode === "keepassxc") {
+        const said = existsSync(logPath) ? readFileSync(logPath, "utf8").trim().split("\n").slice(-15).join("\n  ") : "";
+        const state = daemon.exitCode === null && daemon.signalCode === null ? "is running" : `ended (${daemon.signalCode ?? `exit code ${daemon.exitCode}`})`;
+        return `KeePassXC (pid ${daemon.pid}) ${state}; its last log lines:\n  ${said}`;
+      }
       const owned = nameOwned(env, "org.freedesktop.secrets");
       const lines = existsSync(logPath) ? readFileSync(logPath, "utf8").trim().split("\n").filter(Boolean).slice(-15) : [];
       return [

@@ -175,8 +175,8 @@ async function checkDockerConfig(configPath: string): Promise<Check> {
 
 /** A KeychainError's text is "problem: fix"; the report shows them apart. */
 function splitFix(err: KeychainError): { detail: string; fix?: string } {
-  const at = err.message.indexOf(": ");
-  return at < 0 ? { detail: err.message } : { detail: err.message.slice(0, at), fix: err.message.slice(at + 2) };
+  // Kept apart by KeychainError itself: a colon inside a detail is not where the fix starts.
+  return err.fix === undefined ? { detail: err.reason } : { detail: err.reason, fix: err.fix };
 }
 
 /** Session bus and Secret Service (Linux), and a store/get/erase round trip under a service of doctor's own. */

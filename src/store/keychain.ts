@@ -12,7 +12,7 @@ import { KeychainError, type KeychainProblem } from "./errors.js";
 import { loadBinding, type KeyringBinding } from "./binding.js";
 import { BusUnreachableError, DBusError, sessionBusSockets } from "./dbus.js";
 import { PromptDismissedError, SecretServiceClient } from "./secret-service.js";
-import { HELPER_SERVICE, type CredentialStore, type StoredCredential } from "./store.js";
+import { HELPER_SERVICE, type CheckableStore, type StoredCredential, type StoreProblem } from "./store.js";
 
 /** The keychain service name of the items the helper serves to Docker. */
 export { HELPER_SERVICE };
@@ -52,8 +52,17 @@ export { hasAbandonedCalls } from "./abandoned.js";
 /** Which code talks to the keychain: our own Secret Service client (Linux) or the @napi-rs/keyring binding. */
 export type KeychainBackend = "secret-service" | "binding";
 
+/** What the OS keychain is called where the binding serves it. */
+const KEYCHAIN_NAMES: Partial<Record<NodeJS.Platform, string>> = { darwin: "macOS Keychain", win32: "Windows Credential Manager" };
+
+/** The service of the throwaway item check() writes (choice.ts's DOCTOR_SERVICE; not imported: hot path). */
+const CHECK_SERVICE = "hubpat-doctor";
+
 /** CredentialStore over the OS keychain. Every call has a timeout; every failure is a KeychainError. */
-export class KeychainStore implements CredentialStore {
+export class KeychainStore implements CheckableStore {
+  readonly kind = "keychain" as const;
+  /** Where new items go, once a check() has asked the Secret Service: collection and provider. */
+  private where: string | undefined;
   private readonly service: string;
   private readonly readTimeoutMs: number;
   private readonly writeTimeoutMs: number;
@@ -74,6 +83,32 @@ export class KeychainStore implements CredentialStore {
     this.backend = options.backend ?? backendFromEnv(this.env);
   }
 
+  /**
+   * Where this store's secrets live: "Secret Service collection \"Login\" (GNOME Keyring), service …" once check()
+   * has asked the service which collection and which program, else the kind of keychain.
+   */
+  describe(): string {
+    const keychain = this.backend === "secret-service" ? (this.where ?? "Secret Service (GNOME Keyring, KWallet, KeePassXC)") : (KEYCHAIN_NAMES[process.platform] ?? "the OS keychain");
+    return `${keychain}, service "${this.service}"`;
+  }
+
+  /**
+   * Writes, reads back and erases a throwaway item under its own service; null when that worked, else the problem
+   * and its fix as KeychainError words them (a locked keyring, no default collection, no Secret Service…).
+   */
+  async check(): Promise<StoreProblem | null> {
+    const { roundTripCheck } = await import("./choice.js");
+    if (this.backend === "secret-service") {
+      try {
+        this.where = await this.secretService(this.readTimeoutMs, (ss) => whereNewItemsGo(ss));
+      } catch {
+        // the round trip below meets the same failure and words it
+      }
+    }
+    const scratch = new KeychainStore({ service: CHECK_SERVICE, readTimeoutMs: this.readTimeoutMs, writeTimeoutMs: this.writeTimeoutMs, backend: this.backend, env: this.env });
+    return roundTripCheck(scratch, this.describe(), (err) => (err instanceof KeychainError && err.fix !== undefined ? { problem: err.reason, fix: err.fix } : undefined));
+  }
+
   async get(serverURL: string): Promise<StoredCredential | null> {
     if (this.backend === "secret-service") {
       const raw = await this.secretService(this.readTimeoutMs, (ss) => ssGet(ss, this.service, serverURL));
@@ -85,7 +120,7 @@ export class KeychainStore implements CredentialStore {
   }
 
   async set(serverURL: string, credential: StoredCredential): Promise<void> {
-    const doc = JSON.stringify({ v: 1, username: credential.username, secret: credential.secret, ...(credential.tokenId ? { tokenId: credential.tokenId } : {}) });
+    const doc = encodeDoc({ v: 1, username: credential.username, secret: credential.secret, ...(credential.tokenId ? { tokenId: credential.tokenId } : {}) });
     if (this.backend === "secret-service") return this.secretService(this.writeTimeoutMs, (ss) => ssSet(ss, this.service, serverURL, credential.username, doc));
     // Erased between the binding's search and its write: searching again finds nothing and creates the item.
     await this.call(this.writeTimeoutMs, (k, signal) => whileVanishing(signal, () => this.withEntry(k, serverURL, (e) => e.setPassword(doc, signal))));
@@ -331,10 +366,16 @@ async function ssSet(ss: SecretServiceClient, service: string, serverURL: string
   // Erased between the search and the write: searching again finds nothing and creates the item.
   await retryVanished(async () => {
     const item = await findOne(ss, service, serverURL);
-    if (item?.locked) await ss.unlock([item.path]);
-    // One CreateItem with "replace" both creates the item and rewrites one that exists (in its own collection):
-    // label and secret change in the same call, and creators racing on a new key leave one item, not two.
-    const collection = item ? item.path.slice(0, item.path.lastIndexOf("/")) : await defaultCollection(ss);
+    if (item) {
+      // An item that exists gets its new secret in place, as the binding did (KeePassXC asks a person before a
+      // CreateItem replaces an item another process made), then its label, when the username changed.
+      if (item.locked) await ss.unlock([item.path]);
+      await ss.setSecret(item.path, secret);
+      if ((await ss.describeItem(item.path)).label !== label) await ss.setLabel(item.path, label);
+      return;
+    }
+    // A new item: label and secret in one CreateItem, whose "replace" leaves one item when creators race.
+    const collection = await defaultCollection(ss);
     try {
       await ss.createItem(collection, label, attributes, secret);
     } catch (err) {
@@ -395,12 +436,51 @@ async function ssList(ss: SecretServiceClient, service: string): Promise<Record<
   });
 }
 
-/** The collection new items go to: the one the "default" alias names. */
+/**
+ * The collection new items go to: the one the "default" alias names, as libsecret's clients (secret-tool, Docker's
+ * Go helper) use. Where no collection is the default, libsecret asks the service to create one (gnome-keyring then
+ * prompts for a new keyring's password) and fails where no prompt can be shown, as on a headless machine. hubpat
+ * does the same, but first takes the one collection there is when there is only one (a KeePassXC database exposing
+ * one group, a keyring whose alias was removed), and then says what to run for this provider.
+ */
 async function defaultCollection(ss: SecretServiceClient): Promise<string> {
   const path = await ss.readAlias("default");
   if (path) return path;
-  throw new KeychainError("failed", { detail: "Couldn't access platform storage: Secret Service: no result found" });
+  const persistent = (await ss.collections()).filter((c) => c !== SESSION_COLLECTION);
+  if (persistent.length === 1) return persistent[0]!;
+  const provider = await ss.provider();
+  // KeePassXC would show a dialog for a new database, which nobody sees on a headless machine: not asked there.
+  if (persistent.length === 0 && provider === "GNOME Keyring") {
+    try {
+      return await ss.createCollection("Default keyring", "default");
+    } catch (err) {
+      if (!(err instanceof PromptDismissedError || err instanceof DBusError)) throw err;
+    }
+  }
+  if (persistent.length > 1) {
+    throw new KeychainError("no-collection", { detail: `it has ${persistent.length} and none is the default`, fix: `make one the default: dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.Secret.Service.SetAlias string:default objpath:${persistent[0]}` });
+  }
+  // The provider's own fix names it; the generic one is followed by which provider this is, when known.
+  const fix = provider === undefined ? undefined : NO_COLLECTION_FIX[provider];
+  throw new KeychainError("no-collection", fix ? { fix } : provider ? { detail: provider } : {});
 }
+
+/** 'Secret Service collection "Login" (GNOME Keyring)': the collection new items go to, and the provider. */
+async function whereNewItemsGo(ss: SecretServiceClient): Promise<string> {
+  const [collection, provider] = await Promise.all([defaultCollection(ss), ss.provider()]);
+  const label = await ss.collectionLabel(collection).catch(() => collection);
+  return `Secret Service collection "${label}"${provider ? ` (${provider})` : ""}`;
+}
+
+/** gnome-keyring's in-memory collection: gone when the daemon ends, never where hubpat keeps a credential. */
+const SESSION_COLLECTION = "/org/freedesktop/secrets/collection/session";
+
+/** What creates a default collection, by provider: each was run here on a headless machine. */
+const NO_COLLECTION_FIX: Record<string, string> = {
+  // Creates the login keyring with that password and makes it the default (test/store/providers.test.ts).
+  "GNOME Keyring": `create the login keyring: read -rsp "New keyring password: " pw && printf %s "$pw" | gnome-keyring-daemon --replace --unlock --components=secrets; unset pw`,
+  KeePassXC: "open a database in KeePassXC and expose a group of it: Database Settings, Secret Service Integration",
+};
 
 /** Runs `op` again (a new search) when the item it found vanished under it; `gone()` answers instead, if given. */
 async function retryVanished<T>(op: () => Promise<T>, gone?: () => T): Promise<T> {
@@ -419,6 +499,17 @@ const VANISHED_NAMES = new Set(["org.freedesktop.Secret.Error.NoSuchObject", "or
 
 function isVanished(err: unknown): boolean {
   return err instanceof DBusError && (VANISHED_NAMES.has(err.errorName) || VANISHED.test(err.message));
+}
+
+/**
+ * The item's JSON document, with every brace inside its strings written as a JSON escape (\u007b, \u007d): KeePassXC
+ * expands its placeholders ({TITLE}, {USERNAME}, {REF:…}) in the secrets it gives out, so a secret holding
+ * "}{TITLE}" came back with the item's label in it. Every JSON reader, the binding's users included, reads the
+ * same document; the only braces left are the object's own, and `{"v":1,…}` names no placeholder.
+ */
+function encodeDoc(doc: Record<string, unknown>): string {
+  const json = JSON.stringify(doc);
+  return `{${json.slice(1, -1).replace(/[{}]/g, (c) => (c === "{" ? "\\u007b" : "\\u007d"))}}`;
 }
 
 function decode(serverURL: string, raw: string): StoredCredential {

@@ -7,6 +7,7 @@
 // over the RFC 2409 1024-bit group, generator 2; HKDF-SHA256 of the zero-padded shared secret, no salt, no info,
 // to a 16-byte key; AES-128-CBC with PKCS#7 padding and a random IV per secret: libsecret's secret-session.c).
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { DBusConnection, DBusError, sessionBusSockets, type Signal, type Variant } from "./dbus.js";
 
 const BUS = "org.freedesktop.secrets";
@@ -94,6 +95,49 @@ export class SecretServiceClient {
     const session = await this.openSession();
     const [found] = await this.service("GetSecrets", "aoo", [items, session.path]);
     return new Map((found as [string, WireSecret][]).map(([path, secret]) => [path, decrypt(session, secret)]));
+  }
+
+  /** Replaces an (unlocked) item's secret. */
+  async setSecret(item: string, secret: Buffer): Promise<void> {
+    const session = await this.openSession();
+    await this.bus.call(BUS, item, ITEM, "SetSecret", "(oayays)", [encrypt(session, secret)]);
+  }
+
+  /** Changes an item's label. */
+  async setLabel(item: string, label: string): Promise<void> {
+    await this.bus.call(BUS, item, PROPERTIES, "Set", "ssv", [ITEM, "Label", { signature: "s", value: label }]);
+  }
+
+  /** Every collection the service has (gnome-keyring's in-memory "session" one included). */
+  async collections(): Promise<string[]> {
+    const [v] = await this.bus.call(BUS, SERVICE_PATH, PROPERTIES, "Get", "ss", [SERVICE, "Collections"]);
+    return (v as Variant).value as string[];
+  }
+
+  /** A collection's label ("Login"). */
+  async collectionLabel(collection: string): Promise<string> {
+    const [v] = await this.bus.call(BUS, collection, PROPERTIES, "Get", "ss", [COLLECTION, "Label"]);
+    return (v as Variant).value as string;
+  }
+
+  /** Creates a collection under this alias, through the service's prompt (a password for a new keyring). */
+  async createCollection(label: string, alias: string): Promise<string> {
+    const [collection, prompt] = await this.service("CreateCollection", "a{sv}s", [[[`${COLLECTION}.Label`, { signature: "s", value: label }]], alias]);
+    if (collection !== NO_PROMPT) return collection as string;
+    const result = await this.prompt(prompt as string);
+    if (typeof result?.value !== "string" || result.value === NO_PROMPT) throw new PromptDismissedError("the service created no collection");
+    return result.value;
+  }
+
+  /** Which program owns the Secret Service name: "GNOME Keyring", "KeePassXC", "KWallet", or its process name. */
+  async provider(): Promise<string | undefined> {
+    try {
+      const [pid] = await this.bus.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixProcessID", "s", [BUS]);
+      const comm = readFileSync(`/proc/${pid as number}/comm`, "utf8").trim();
+      return PROVIDERS.find(([re]) => re.test(comm))?.[1] ?? comm;
+    } catch {
+      return undefined; // another user's process, or a bus that does not say
+    }
   }
 
   /** Creates (or, with the same attributes, replaces) an item in `collection`; resolves its path. */
@@ -189,6 +233,12 @@ function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
 function toBytes(n: bigint): Buffer {
   return Buffer.from(n.toString(16).padStart(MODP1024.length * 2, "0"), "hex");
 }
+
+const PROVIDERS: [RegExp, string][] = [
+  [/^gnome-keyring/, "GNOME Keyring"],
+  [/^keepassxc/i, "KeePassXC"],
+  [/^(kwalletd|ksecretd)/, "KWallet"],
+];
 
 function encrypt(session: Session, plain: Buffer): WireSecret {
   const iv = randomBytes(16);
