@@ -89,7 +89,12 @@ describe.skipIf(!haveTmux || !haveSecretService())("hub-tokens at a terminal", (
     try {
       tmux("resize-window", "-t", "t", "-x", String(width), "-y", "40");
       // Markers of this run only, so nothing left on the screen by an earlier one is read.
-      keys(`clear; echo "ready-$((${width}+0))"`, "Enter");
+      // The terminal's own width, once the resize has reached it (under load it may lag): what list will read.
+      keys(`clear; echo "ready-$(tput cols)"`, "Enter");
+      for (let i = 0; i < 20 && !new RegExp(`^ready-${width}$`, "m").test(screen()); i++) {
+        await sleep(200);
+        if (/^ready-\d+$/m.test(screen())) keys(`clear; echo "ready-$(tput cols)"`, "Enter");
+      }
       await waitFor(new RegExp(`^ready-${width}$`, "m"));
       keys(`node ${HUB_TOKENS} list; echo "end-${width}=$?"`, "Enter");
       const s = await waitFor(new RegExp(`^end-${width}=\\d+`, "m"));
