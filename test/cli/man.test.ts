@@ -1,3 +1,4 @@
+// (man runs its filters in a seccomp sandbox; MAN_DISABLE_SECCOMP lets libfaketime, under test-clock, work in them.)
 // The manual pages are walked from the commander tree `--help` prints: a command or flag added to the program is
 // in hub-tokens(1) with no other change, and man(1) renders both pages without a warning.
 import { spawnSync } from "node:child_process";
@@ -15,7 +16,7 @@ const haveMan = spawnSync("sh", ["-c", "command -v man"]).status === 0;
 function render(page: string): { text: string; warnings: string } {
   const file = join(mkdtempSync(join(tmpdir(), "hubpat-man-")), "page.1");
   writeFileSync(file, page);
-  const r = spawnSync("man", ["--warnings", "-l", file], { encoding: "utf8", env: { ...process.env, MANWIDTH: "200", MAN_KEEP_FORMATTING: "", PAGER: "cat" } });
+  const r = spawnSync("man", ["--warnings", "-l", file], { encoding: "utf8", env: { ...process.env, MANWIDTH: "200", MAN_KEEP_FORMATTING: "", PAGER: "cat", MAN_DISABLE_SECCOMP: "1" } });
   // eslint-disable-next-line no-control-regex -- man overstrikes bold as char, backspace, char
   return { text: r.stdout.replace(/.\x08/g, ""), warnings: r.stderr };
 }
