@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { machineClock } from "./helper-process.js";
 
 /** Whether pass and gpg are installed (scripts/setup-machine.sh installs them). */
 export function havePass(): boolean {
@@ -28,7 +29,9 @@ export function passWorld(o: { passphrase?: string; init?: boolean } = {}): Pass
   mkdirSync(gnupg, { mode: 0o700 });
   // Protecting a key with a passphrase makes gpg-agent calibrate its key derivation first: seconds, here.
   writeFileSync(join(gnupg, "gpg-agent.conf"), "s2k-count 65536\n");
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, GNUPGHOME: gnupg, PASSWORD_STORE_DIR: storeDir };
+  // The machine's clock (libfaketime's variables under scripts/test-clock.mjs) goes to gpg too: a key made on the real
+  // clock is "created in the future" for a gpg on the shifted one, and gpg then refuses to encrypt to it.
+  const env: NodeJS.ProcessEnv = { ...machineClock(), PATH: process.env.PATH, HOME: dir, GNUPGHOME: gnupg, PASSWORD_STORE_DIR: storeDir };
   const gpg = (args: string[]) => execFileSync("gpg", ["--batch", ...args], { env, stdio: ["ignore", "pipe", "pipe"] }).toString();
   gpg(["--pinentry-mode", "loopback", "--passphrase", o.passphrase ?? "", "--quick-gen-key", "hubpat test <test@hubpat.invalid>", "future-default", "default", "never"]);
   const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(gpg(["--with-colons", "--list-secret-keys"]))![1]!;
