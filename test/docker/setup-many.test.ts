@@ -51,10 +51,13 @@ describe.skipIf(!haveSecretService())("hub-tokens setup with 2,000 credentials i
     // setup's own connection (and the helper check it runs): never one per entry.
     expect(most - idle).toBeLessThanOrEqual(3);
     expect(JSON.parse(readFileSync(join(docker, "config.json"), "utf8"))).toMatchObject({ credsStore: "hubpat" });
-    const listed = spawnSync(join(bin, "docker-credential-hubpat"), ["list"], { env, input: "", encoding: "utf8", maxBuffer: 64 << 20 });
+    // Reading 2,000 items back is one long answer from the service: a wider read bound than the helper's 5 s, which
+    // a loaded CI machine can overrun (a bound, not a measurement).
+    const readBack = { ...env, HUBPAT_KEYCHAIN_TIMEOUT_MS: "60000" };
+    const listed = spawnSync(join(bin, "docker-credential-hubpat"), ["list"], { env: readBack, input: "", encoding: "utf8", maxBuffer: 64 << 20 });
     expect(Object.keys(JSON.parse(listed.stdout) as Record<string, string>)).toHaveLength(ENTRIES);
     for (const i of [0, 999, ENTRIES - 1]) {
-      const got = spawnSync(join(bin, "docker-credential-hubpat"), ["get"], { env, input: url(i), encoding: "utf8" });
+      const got = spawnSync(join(bin, "docker-credential-hubpat"), ["get"], { env: readBack, input: url(i), encoding: "utf8" });
       expect(JSON.parse(got.stdout)).toEqual({ ServerURL: url(i), Username: `user${i}`, Secret: `dckr_pat_many_${i}` });
     }
   }, 1_800_000);
