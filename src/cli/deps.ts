@@ -1,7 +1,7 @@
 // What a command may use, built lazily as cli/cli's Factory does: a command that never talks to the Hub never
 // loads undici, and one that never asks never loads @inquirer. Tests build Deps by hand (test/fakes/deps.ts).
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dockerConfigPath } from "../docker/config.js";
 import type { Hub } from "../hub/types.js";
 import type { CheckableStore, CredentialStore, StoreKind, StoreProblem } from "../store/store.js";
 import type { Config } from "./config.js";
@@ -174,7 +174,7 @@ export async function productionDeps(proc: ProcessLike, globals: GlobalOptions):
     dockerSession: async () => (await import("../docker/web-session.js")).openDockerSession(deps.dockerConfigPath, proc.env, deps.store),
     prompter: inquirerPrompter(proc.stdin, proc.stderr),
     config,
-    dockerConfigPath: join(proc.env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json"),
+    dockerConfigPath: dockerConfigPath(proc.env),
     tokenCache: async (tokens) => {
       const { tokenCachePath, writeTokenCache } = await import("./completion.js");
       // Completion is a convenience: a cache that can't be written is never a reason to fail a list.

@@ -9,7 +9,7 @@
 // it points (a dotfiles repository), and writing through it would not be atomic.
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
-import { homedir } from "node:os";
+import { userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { errno, HubpatError } from "../errors.js";
 
@@ -19,9 +19,33 @@ export class DockerConfigError extends HubpatError {}
 /** Called between the steps of a write; tests pause or kill the process there. */
 export type StepHook = (step: string) => void | Promise<void>;
 
-/** Docker's config.json for this environment: $DOCKER_CONFIG/config.json, else ~/.docker/config.json. */
-export function dockerConfigPath(env: Record<string, string | undefined>, home: string = homedir()): string {
-  return join(env.DOCKER_CONFIG || join(home, ".docker"), "config.json");
+/**
+ * The home directory as Go's os.UserHomeDir, then Docker's fallback, find it (cli/config/config.go getHomeDir):
+ * $HOME (%USERPROFILE% on Windows) when set and not empty, else the account's home from the user database.
+ * Not os.homedir(): that answers "" for HOME set but empty, where Docker uses the passwd entry.
+ */
+export function goHomeDir(env: Record<string, string | undefined>, platform: NodeJS.Platform = process.platform): string {
+  const fromEnv = platform === "win32" ? env.USERPROFILE : env.HOME;
+  if (fromEnv) return fromEnv;
+  if (platform === "win32") return "";
+  try {
+    return userInfo().homedir;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The directory Docker keeps its config in, by Docker's rule (cli/config/config.go Dir): $DOCKER_CONFIG when set
+ * and not empty (set but empty counts as unset), else <home>/.docker. The one place hubpat decides it.
+ */
+export function dockerConfigDir(env: Record<string, string | undefined>, platform: NodeJS.Platform = process.platform): string {
+  return env.DOCKER_CONFIG || join(goHomeDir(env, platform), ".docker");
+}
+
+/** Docker's config.json for this environment: <dockerConfigDir>/config.json. */
+export function dockerConfigPath(env: Record<string, string | undefined>, platform: NodeJS.Platform = process.platform): string {
+  return join(dockerConfigDir(env, platform), "config.json");
 }
 
 /** Mode and owner of the file on disk, kept across a rewrite. */

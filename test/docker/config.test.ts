@@ -2,7 +2,7 @@
 // file's layout, mode and owner, and the backups undo uses.
 import { spawnSync } from "node:child_process";
 import { chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import {
@@ -36,10 +36,16 @@ async function refusal(promise: Promise<unknown>): Promise<DockerConfigError> {
 }
 
 describe("dockerConfigPath", () => {
-  it("is $DOCKER_CONFIG/config.json, else ~/.docker/config.json", () => {
-    expect(dockerConfigPath({ DOCKER_CONFIG: "/etc/dk" }, "/home/mona")).toBe("/etc/dk/config.json");
-    expect(dockerConfigPath({}, "/home/mona")).toBe("/home/mona/.docker/config.json");
-    expect(dockerConfigPath({ DOCKER_CONFIG: "" }, "/home/mona")).toBe("/home/mona/.docker/config.json");
+  it("is $DOCKER_CONFIG/config.json, else <home>/.docker/config.json; set but empty counts as unset, as in Docker", () => {
+    expect(dockerConfigPath({ DOCKER_CONFIG: "/etc/dk", HOME: "/home/mona" }, "linux")).toBe("/etc/dk/config.json");
+    expect(dockerConfigPath({ HOME: "/home/mona" }, "linux")).toBe("/home/mona/.docker/config.json");
+    expect(dockerConfigPath({ DOCKER_CONFIG: "", HOME: "/home/mona" }, "linux")).toBe("/home/mona/.docker/config.json");
+  });
+
+  it("takes the home from the user database when HOME is unset or empty (Go's UserHomeDir, then user.Current)", () => {
+    const passwd = userInfo().homedir;
+    expect(dockerConfigPath({ DOCKER_CONFIG: "" }, "linux")).toBe(join(passwd, ".docker", "config.json"));
+    expect(dockerConfigPath({ DOCKER_CONFIG: "", HOME: "" }, "linux")).toBe(join(passwd, ".docker", "config.json"));
   });
 });
 
