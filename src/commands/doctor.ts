@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { DOCKER_HUB_KEY, DOCTOR_SERVICE, type Deps, type HostInfo } from "../cli/deps.js";
 import { isoTime, relativeTime } from "../cli/io.js";
 import { isExpired, readSession } from "../cli/session.js";
+import { lookPath, RELATIVE_HELPER_FIX, relativeHelperProblem } from "../docker/helper.js";
 import { AuthError, HubpatError, messageOf } from "../errors.js";
 import type { Token } from "../hub/types.js";
 import { KeychainError } from "../store/errors.js";
@@ -135,18 +136,24 @@ async function reachable(deps: Pick<Deps, "connect" | "hubUrl" | "io">): Promise
 async function checkHelper(host: HostInfo): Promise<Check> {
   const base = { id: "helper", name: "Helper" };
   const windows = host.platform === "win32";
-  const dirs = (host.env.PATH ?? host.env.Path ?? "").split(windows ? ";" : ":").filter(Boolean);
-  const names = windows ? [`${HELPER_FILE}.exe`, `${HELPER_FILE}.cmd`] : [HELPER_FILE];
   let found: string | undefined;
-  for (const dir of dirs) {
-    for (const name of names) {
-      const candidate = join(dir, name);
-      if (await access(candidate, constants.X_OK).then(() => true, () => false)) {
-        found = candidate;
-        break;
+  if (windows) {
+    const dirs = (host.env.PATH ?? host.env.Path ?? "").split(";").filter(Boolean);
+    for (const dir of dirs) {
+      for (const name of [`${HELPER_FILE}.exe`, `${HELPER_FILE}.cmd`]) {
+        const candidate = join(dir, name);
+        if (await access(candidate, constants.X_OK).then(() => true, () => false)) {
+          found = candidate;
+          break;
+        }
       }
+      if (found) break;
     }
-    if (found) break;
+  } else {
+    // As Docker looks it up (Go's exec.LookPath): a match through a relative PATH entry is refused, not skipped.
+    const looked = await lookPath(HELPER_FILE, host.env.PATH);
+    if ("error" in looked && looked.error === "dot") return { ...base, status: "fail", detail: relativeHelperProblem(looked.path), fix: RELATIVE_HELPER_FIX };
+    if (!("error" in looked)) found = looked.path;
   }
   const install = "put docker-credential-hubpat on PATH: npm install -g hubpat installs it beside hub-tokens";
   if (!found) return { ...base, status: "fail", detail: `${HELPER_FILE} is not on PATH, so Docker can't run it`, fix: install };

@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
-import { delimiter, join } from "node:path";
+import { delimiter, isAbsolute, join } from "node:path";
 import { HubpatError } from "../errors.js";
 import { HELPER_NAME } from "../helper/protocol.js";
 
@@ -21,29 +21,54 @@ export interface HelperFound {
 /** The helper is missing from PATH, does not run, or is another program. */
 export class HelperCheckError extends HubpatError {}
 
-/** The first executable `name` on PATH, as exec looks it up; null when there is none. */
-export async function whichOnPath(name: string, path: string | undefined): Promise<string | null> {
-  for (const dir of (path ?? "").split(delimiter)) {
-    // An empty PATH entry means the current directory; Go's exec.LookPath refuses those results, so do we.
-    if (!dir) continue;
-    const candidate = join(dir, name);
+/** What Go's exec.LookPath (lp_unix.go) finds for a bare name: a path, nothing, or a relative path it refuses. */
+export type LookPathResult = { path: string } | { error: "not-found" } | { error: "dot"; path: string };
+
+/**
+ * Looks `name` up on `path` as Go's exec.LookPath does, which is how Docker finds a credential helper: each PATH
+ * element in order, an empty one meaning "."; the first regular-or-not file that is not a directory and is
+ * executable wins; when that first match is relative (".", "", "bin", "./node_modules/.bin") the answer is
+ * ErrDot ("cannot run executable found relative to current directory"), and Go does not look further.
+ */
+export async function lookPath(name: string, path: string | undefined): Promise<LookPathResult> {
+  for (const element of (path ?? "").split(delimiter)) {
+    const candidate = join(element === "" ? "." : element, name);
     try {
-      if (!(await stat(candidate)).isFile()) continue;
+      if ((await stat(candidate)).isDirectory()) continue;
       await access(candidate, constants.X_OK);
-      return candidate;
     } catch {
       continue;
     }
+    // Named as PATH spells it ("./node_modules/.bin/…"): join() would drop the "./".
+    return isAbsolute(candidate) ? { path: candidate } : { error: "dot", path: `${element || "."}/${name}` };
   }
-  return null;
+  return { error: "not-found" };
 }
+
+/** The executable Docker would run for `name` on PATH; null when Docker would find none or refuse the one it finds. */
+export async function whichOnPath(name: string, path: string | undefined): Promise<string | null> {
+  const found = await lookPath(name, path);
+  return "error" in found ? null : found.path;
+}
+
+/** The one line for a helper Docker would refuse because PATH finds it relative to the current directory. */
+export function relativeHelperProblem(found: string): string {
+  return `${found} is found through a relative PATH entry, and Docker refuses to run a helper found relative to the current directory`;
+}
+
+/** How to fix a relative PATH entry. */
+export const RELATIVE_HELPER_FIX = "put the absolute directory on PATH instead (e.g. \"$PWD/node_modules/.bin\"), or install hubpat with npm install -g";
 
 /**
  * Checks that `docker-credential-hubpat` on env.PATH runs and is hubpat; resolves where it is and its version.
  * Runs it with env (its PATH finds the `node` its shebang asks for) and a timeout.
  */
 export async function checkHelper(env: Record<string, string | undefined>, timeoutMs = 10_000): Promise<HelperFound> {
-  const path = await whichOnPath(HELPER_NAME, env.PATH);
+  const found = await lookPath(HELPER_NAME, env.PATH);
+  if ("error" in found && found.error === "dot") {
+    throw new HelperCheckError(`${relativeHelperProblem(found.path)}; hubpat changed nothing`, { hint: RELATIVE_HELPER_FIX });
+  }
+  const path = "error" in found ? null : found.path;
   if (!path) {
     throw new HelperCheckError(`${HELPER_NAME} is not on PATH, so Docker could not run it; hubpat changed nothing`, {
       hint: "install hubpat so its bin directory is on PATH (npm install -g, or link the binary into ~/.local/bin)",

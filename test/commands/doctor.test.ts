@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { DOCKER_HUB_KEY, type HostInfo } from "../../src/cli/deps.js";
 import { runDoctor, type DoctorOptions } from "../../src/commands/doctor.js";
 import { KeychainError } from "../../src/store/errors.js";
@@ -100,6 +100,22 @@ describe("doctor", () => {
         `! Expiring tokens: 1 token expires within 14 days: ci (${ci.slice(0, 8)}) [docker] in 3 days (fix: hub-tokens rotate)\n`,
     );
     expect(reads()).toBe(1);
+  });
+
+  it("fails for a helper found through a relative PATH entry, which Docker refuses to run", async () => {
+    const dir = helperDir(`docker-credential-hubpat (hubpat) v${VERSION}`);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    onTestFinished(() => process.chdir(cwd));
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona") }, dockerConfigPath: dockerConfig({ credsStore: "hubpat" }) });
+    t.deps.host = host({ path: `.:${dir}` });
+    await failure(runDoctor(opts({ json: true }), t.deps));
+    const report = JSON.parse(t.stdout()) as { checks: { id: string; status: string; detail: string; fix: string | null }[] };
+    expect(report.checks[0]).toEqual({
+      id: "helper", name: "Helper", status: "fail",
+      detail: "./docker-credential-hubpat is found through a relative PATH entry, and Docker refuses to run a helper found relative to the current directory",
+      fix: 'put the absolute directory on PATH instead (e.g. "$PWD/node_modules/.bin"), or install hubpat with npm install -g',
+    });
   });
 
   it("fails when the helper on PATH is someone else's, or Docker uses another store", async () => {

@@ -1,9 +1,10 @@
 // Finding docker-credential-hubpat on PATH as Docker would, and telling hubpat from another program of that name.
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { checkHelper, HelperCheckError, whichOnPath } from "../../src/docker/helper.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { checkHelper, HelperCheckError, lookPath, whichOnPath } from "../../src/docker/helper.js";
 import { HELPER_BIN } from "../fakes/helper-process.js";
 
 const NAME = "docker-credential-hubpat";
@@ -24,14 +25,32 @@ async function failure(env: Record<string, string>, timeoutMs?: number): Promise
   return err as HelperCheckError;
 }
 
-describe("whichOnPath", () => {
-  it("takes the first executable file, skipping directories, non-executables and empty entries", async () => {
+describe("lookPath, as Go's exec.LookPath", () => {
+  it("takes the first executable file, skipping directories and non-executables", async () => {
     const notExec = binDir("exit 0", 0o644);
     const isDir = tempDir();
     mkdirSync(join(isDir, NAME));
     const good = binDir("exit 0");
-    expect(await whichOnPath(NAME, ["", notExec, isDir, good].join(":"))).toBe(join(good, NAME));
-    expect(await whichOnPath(NAME, undefined)).toBeNull();
+    expect(await lookPath(NAME, [notExec, isDir, good].join(":"))).toEqual({ path: join(good, NAME) });
+    expect(await whichOnPath(NAME, [notExec, isDir, good].join(":"))).toBe(join(good, NAME));
+    expect(await lookPath(NAME, undefined)).toEqual({ error: "not-found" });
+  });
+
+  it("refuses (ErrDot) a first match through a relative or empty entry, and does not look further", async () => {
+    const cwd = process.cwd();
+    const dir = binDir("exit 0");
+    const good = binDir("exit 0");
+    mkdirSync(join(dir, "node_modules", ".bin"), { recursive: true });
+    symlinkSync(join(dir, NAME), join(dir, "node_modules", ".bin", NAME));
+    process.chdir(dir);
+    onTestFinished(() => process.chdir(cwd));
+    expect(await lookPath(NAME, ["./node_modules/.bin", good].join(":"))).toEqual({ error: "dot", path: `./node_modules/.bin/${NAME}` });
+    expect(await lookPath(NAME, ["node_modules/.bin", good].join(":"))).toEqual({ error: "dot", path: `node_modules/.bin/${NAME}` });
+    expect(await lookPath(NAME, ["", good].join(":"))).toEqual({ error: "dot", path: `./${NAME}` });
+    expect(await lookPath(NAME, [".", good].join(":"))).toEqual({ error: "dot", path: `./${NAME}` });
+    expect(await whichOnPath(NAME, ["", good].join(":"))).toBeNull();
+    // A relative entry that holds no helper is passed over, as Go does.
+    expect(await lookPath(NAME, ["./nothing-here", good].join(":"))).toEqual({ path: join(good, NAME) });
   });
 });
 
@@ -71,5 +90,43 @@ describe("checkHelper", () => {
   it("gives up on a helper that never answers", async () => {
     const dir = binDir("exec sleep 30");
     expect((await failure(envWith(dir), 300)).message).toBe(`${join(dir, NAME)} did not answer within 0.3 s when asked its version; hubpat changed nothing`);
+  });
+});
+
+const DOCKER = spawnSync("sh", ["-c", "command -v docker"], { encoding: "utf8" }).stdout.trim();
+
+describe.skipIf(DOCKER === "")("the helper check agrees with the Docker CLI", () => {
+  /** A directory with bin/docker-credential-hubpat (the built helper, logging each action Docker asks) and a config using it. */
+  function world() {
+    const dir = tempDir();
+    mkdirSync(join(dir, "bin"));
+    mkdirSync(join(dir, "docker"));
+    writeFileSync(join(dir, "bin", NAME), `#!/bin/sh\necho "$1" >> '${join(dir, "calls.log")}'\nexec '${process.execPath}' '${HELPER_BIN}' "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(dir, "docker", "config.json"), JSON.stringify({ auths: { "127.0.0.1:9": {} }, credsStore: "hubpat" }));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    onTestFinished(() => process.chdir(cwd));
+    const env = (pathHead: string) => ({ PATH: [pathHead, "/usr/bin", "/bin"].join(":"), DOCKER_CONFIG: join(dir, "docker"), HUBPAT_STORE: "file", HUBPAT_INSECURE_STORAGE: "1", HUBPAT_CONFIG_DIR: join(dir, "hubpat"), HOME: dir });
+    /** Whether `docker login HOST` ran the helper (it asks `get` for the stored credential first). */
+    const dockerRanHelper = (pathHead: string) => {
+      rmSync(join(dir, "calls.log"), { force: true });
+      spawnSync(DOCKER, ["login", "127.0.0.1:9"], { cwd: dir, env: env(pathHead), input: "", timeout: 30_000 });
+      return existsSync(join(dir, "calls.log")) && readFileSync(join(dir, "calls.log"), "utf8").includes("get");
+    };
+    return { dir, env, dockerRanHelper };
+  }
+
+  it.each(["./bin", "bin"])("PATH=%s:…: Docker does not run the helper, and setup's check refuses it with the fix", async (head) => {
+    const w = world();
+    expect(w.dockerRanHelper(head)).toBe(false);
+    const err = await failure(w.env(head));
+    expect(err.message).toBe(`${head}/${NAME} is found through a relative PATH entry, and Docker refuses to run a helper found relative to the current directory; hubpat changed nothing`);
+    expect(err.hint).toMatch(/absolute directory on PATH/);
+  });
+
+  it("an absolute PATH entry: Docker runs the helper, and setup's check accepts it", async () => {
+    const w = world();
+    expect(w.dockerRanHelper(join(w.dir, "bin"))).toBe(true);
+    expect((await checkHelper(w.env(join(w.dir, "bin")))).path).toBe(join(w.dir, "bin", NAME));
   });
 });
