@@ -16,6 +16,7 @@ import { DockerConfigError, listBackups, readDockerConfig, removeStaleTemps, ren
 import { maskSecrets, unifiedDiff } from "../docker/diff.js";
 import { checkHelper, type HelperFound } from "../docker/helper.js";
 import { eraseCommand, importCredentials, MINTING_HELPERS, otherHelpers, routeAfterImport, type FoundCredential, type ImportResult } from "../docker/import.js";
+import { printable } from "../helper/protocol.js";
 import { HELPER_CONFIG_NAME, planSetup } from "../docker/migrate.js";
 
 export interface SetupOptions {
@@ -103,14 +104,14 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
   if (helper && helper.version !== `v${VERSION}`) io.warn(`${helper.path} is hubpat ${helper.version}, this hub-tokens is v${VERSION}: Docker will run the former`);
 
   const plan = await planSetup(file.doc, deps.onStep ? steppingStore(store, deps.onStep) : store, { dryRun: opts.dryRun });
-  for (const k of plan.kept) io.warn(`left ${k.serverURL} in ${path}: ${k.reason}`);
+  for (const k of plan.kept) io.warn(`left ${printable(k.serverURL)} in ${path}: ${k.reason}`);
   // Another helper's credentials: copied in (asked, or --import), each read back, before anything switches.
   const imported = await maybeImport(opts, deps, file.doc, store, new Set(plan.moved.map((m) => m.serverURL)));
   if (imported) {
     plan.doc = routeAfterImport(plan.doc, imported, plan.replacedCredsStore);
     plan.elsewhere = plan.elsewhere.filter((e) => !imported.imported.some((c) => c.serverURL === e.serverURL && c.helper === e.helper));
     plan.changed = JSON.stringify(plan.doc) !== JSON.stringify(file.doc);
-    for (const s of imported.stayed) io.warn(`left ${s.serverURL} in docker-credential-${s.helper}: ${s.reason}; Docker keeps asking that helper for it`);
+    for (const s of imported.stayed) io.warn(`left ${printable(s.serverURL)} in docker-credential-${s.helper}: ${s.reason}; Docker keeps asking that helper for it`);
     for (const m of imported.minting) {
       if (m === plan.replacedCredsStore) io.warn(`credsStore was "${m}", which makes credentials as they are asked for: send its registries to it with credHelpers in ${path} ("REGISTRY": "${m}")`);
       else io.info(`  docker-credential-${m} makes credentials as they are asked for: its registries stay routed to it`);
@@ -119,7 +120,7 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
     io.warn(`credsStore was "${plan.replacedCredsStore}": credentials kept by docker-credential-${plan.replacedCredsStore} are not moved (add --import to copy them); log in again where you need them`);
   }
   for (const e of plan.elsewhere) {
-    io.warn(`credHelpers in ${path} still sends ${e.serverURL} to docker-credential-${e.helper}, not hubpat${e.serverURL === DOCKER_HUB_KEY ? ": Docker Hub will not use hubpat until that entry goes" : ""}`);
+    io.warn(`credHelpers in ${path} still sends ${printable(e.serverURL)} to docker-credential-${printable(e.helper)}, not hubpat${e.serverURL === DOCKER_HUB_KEY ? ": Docker Hub will not use hubpat until that entry goes" : ""}`);
   }
   const newText = renderDockerConfig(plan.doc, file.text);
 

@@ -12,6 +12,7 @@
 // sends to another helper, an `auth` Docker could not decode either, and a registry for which the store already
 // holds a different credential.
 import { HubpatError } from "../errors.js";
+import { controlCharacterIn } from "../helper/protocol.js";
 import type { CredentialStore, StoredCredential } from "../store/store.js";
 
 /** The name config.json uses for this helper (`docker-credential-` + it is the program Docker runs). */
@@ -124,6 +125,12 @@ export async function planSetup(doc: Json, store: CredentialStore, opts: { dryRu
     if (!isObject(entry)) continue;
     const found = credentialOf(serverURL, entry);
     if (found === null) continue;
+    // As the helper refuses it (src/helper/protocol.ts): a store would cut the key at a NUL and mix two registries.
+    const char = found === "invalid" ? null : (controlCharacterIn(serverURL) ?? controlCharacterIn(found.username));
+    if (char) {
+      kept.push({ serverURL, reason: `its ${controlCharacterIn(serverURL) ? "server URL" : "username"} contains a control character (${char}), which the helper refuses` });
+      continue;
+    }
     if (found === "invalid") {
       kept.push({ serverURL, reason: "its auth field is not base64 of user:password, so Docker cannot use it either" });
       continue;

@@ -107,7 +107,37 @@ export async function handle(args: readonly string[], input: string, store: () =
 function serverURL(input: string): string {
   const url = input.replace(/\r?\n/g, "").trim();
   if (url === "") throw new Error(NO_SERVER_URL);
+  refuseControlCharacters("server URL", url);
   return url;
+}
+
+/** C0, DEL and C1 control characters. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * The first control character (C0, DEL or C1) in `text`, as U+XXXX; null when there is none. Docker never sends
+ * one in a server URL or username, and stores disagree on them: the Secret Service and the kernel keyring cut a
+ * C string at NUL, so "victim.example.com\0.attacker" would be stored as, and answer for, "victim.example.com".
+ */
+export function controlCharacterIn(text: string): string | null {
+  const m = CONTROL.exec(text);
+  return m ? `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}` : null;
+}
+
+/** `text` with each control character written as \\uXXXX, so a terminal shows it instead of obeying it. */
+export function printable(text: string): string {
+  return text.replace(new RegExp(CONTROL.source, "g"), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The one line a server URL or username with a control character gets, in every action and every store. */
+export function controlCharacterMessage(what: string, char: string): string {
+  return `the ${what} contains a control character (${char}), which Docker never sends: refused`;
+}
+
+function refuseControlCharacters(what: string, text: string): void {
+  const char = controlCharacterIn(text);
+  if (char) throw new Error(controlCharacterMessage(what, char));
 }
 
 interface StoreInput {
@@ -139,6 +169,8 @@ function parseStoreInput(input: string): StoreInput {
   }
   if (out.ServerURL.trim() === "") throw new Error(NO_SERVER_URL);
   if (out.Username === "") throw new Error(NO_USERNAME);
+  refuseControlCharacters("server URL", out.ServerURL);
+  refuseControlCharacters("username", out.Username);
   return out;
 }
 

@@ -162,6 +162,15 @@ describe("runSetup", () => {
     ]);
   });
 
+  it("leaves a registry with a control character in its name, and names it without letting the terminal obey it", async () => {
+    const t = setupEnv(JSON.stringify({ auths: { "evil\u001b]0;pwned\u0007.test": { auth: b64("mallory:m") } } }));
+    await runSetup(OPTS, t.deps);
+    expect(t.err[0]).toBe(`! left evil\\u001b]0;pwned\\u0007.test in ${t.path}: its server URL contains a control character (U+001B), which the helper refuses`);
+    // eslint-disable-next-line no-control-regex
+    expect(t.seen().replace(/\n/g, "")).not.toMatch(/[\u0000-\u001f]/);
+    expect(t.store.entries.size).toBe(0);
+  });
+
   describe("--dry-run", () => {
     it("prints the diff with secrets masked and changes neither the file nor the keychain", async () => {
       const text = `{\n\t"auths": {\n\t\t"ghcr.io": {\n\t\t\t"auth": "${b64(`octo:${SECRETS[1]}`)}"\n\t\t}\n\t},\n\t"psFormat": "table"\n}\n`;

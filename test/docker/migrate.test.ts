@@ -111,6 +111,18 @@ describe("planSetup", () => {
     expect(plan.elsewhere).toEqual([{ serverURL: "1234.dkr.ecr.test", helper: "ecr-login" }]);
   });
 
+  it("leaves a registry whose server URL or username holds a control character, as the helper refuses those", async () => {
+    const store = new MemoryStore();
+    const doc = { auths: { "victim.test\u0000.attacker": { auth: b64("mallory:m") }, "ok.test": { username: "a\u001bb", password: "p" }, "fine.test": { auth: b64("bob:b") } } };
+    const plan = await planSetup(doc, store, { dryRun: false });
+    expect(plan.kept).toEqual([
+      { serverURL: "victim.test\u0000.attacker", reason: "its server URL contains a control character (U+0000), which the helper refuses" },
+      { serverURL: "ok.test", reason: "its username contains a control character (U+001B), which the helper refuses" },
+    ]);
+    expect([...store.entries.keys()]).toEqual(["fine.test"]);
+    expect(plan.doc.auths).toEqual({ ...doc.auths, "fine.test": {} });
+  });
+
   it("matches credHelpers keys exactly, as Docker's map lookup does", async () => {
     const store = new MemoryStore();
     const doc = { auths: { "ghcr.io": { auth: b64("octo:ghp_x") } }, credHelpers: { "GHCR.IO": "decoy" } };
