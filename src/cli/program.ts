@@ -21,6 +21,7 @@ import type { SetupOptions } from "../commands/setup.js";
 import type { StatusOptions } from "../commands/status.js";
 import { STORE_KINDS, type StoreKind } from "../store/store.js";
 import type { SwitchOptions } from "../commands/switch.js";
+import { TOKEN_SETS_HELP } from "../commands/token-sets.js";
 import { VERSION } from "../version.js";
 import { checkHubUrl } from "../hub/url.js";
 import { DEFAULT_AUTH_URL } from "../hub/oauth-defaults.js";
@@ -281,8 +282,9 @@ export function createProgram(ctx: ProgramContext): Command {
     .alias("ls")
     .description("list your tokens; the one this machine's Docker holds is marked")
     .addOption(new Option("--active", "only active tokens").conflicts("inactive"))
-    .option("--inactive", "only inactive and expired tokens")
+    .option("--inactive", "only inactive (deactivated) tokens, expired or not")
     .option("-q, --quiet", "print only the full IDs, one a line (as docker ps -q)")
+    .addHelpText("after", TOKEN_SETS_HELP)
     .addOption(org())
     .addOption(json)
     .addOption(format())
@@ -377,8 +379,9 @@ export function createProgram(ctx: ProgramContext): Command {
     .aliases(["rm", "revoke"])
     .description("delete tokens for good (asks first on a terminal; needs --yes elsewhere)")
     .argument("[token...]", "uuid, unique uuid prefix or exact label")
-    .option("--inactive", "also every inactive token")
-    .option("--expired", "also every expired token")
+    .option("--inactive", "also every inactive (deactivated) token, expired or not")
+    .option("--expired", "also every expired token, deactivated or not")
+    .addHelpText("after", TOKEN_SETS_HELP)
     .option("-y, --yes", "do not ask")
     .option("--dry-run", "show what would be deleted, delete nothing")
     .addOption(org())
@@ -451,6 +454,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(daysOption("--unused-days <n>", "flag tokens not used for this many days", "90"))
     .addOption(daysOption("--expiring-days <n>", "flag tokens expiring within this many days", "14"))
     .option("--exit-code", "exit 3 when anything is flagged (for CI), 0 when nothing is")
+    .addHelpText("after", TOKEN_SETS_HELP)
     .addOption(org())
     .addOption(json)
     .addOption(format())
@@ -472,6 +476,7 @@ export function createProgram(ctx: ProgramContext): Command {
     .addOption(new Option("--select <findings>", "comma-separated: never-used, unused, expiring, expired, inactive, broad-scope").default("unused,expired,inactive", "unused,expired,inactive"))
     .addOption(daysOption("--unused-days <n>", "unused means not used for this many days", "90"))
     .addOption(daysOption("--expiring-days <n>", "expiring means within this many days", "14"))
+    .addHelpText("after", TOKEN_SETS_HELP)
     .option("-y, --yes", "do not ask")
     .option("--dry-run", "show what would be deleted, delete nothing")
     .addOption(org())

@@ -5,6 +5,7 @@ import { FindingsError } from "../errors.js";
 import { isoTime, relativeTime, type Column } from "../cli/io.js";
 import { orgTokens } from "./org-tokens.js";
 import { orgWording, personalTokens, type KindToken, type TokenKind } from "./token-kind.js";
+import { inTokenSet } from "./token-sets.js";
 import { colorStatus, tokenStatus } from "./token-view.js";
 
 /** What an audit can find about a token. */
@@ -33,19 +34,18 @@ const DAY = 86_400_000;
 
 /** Whether a token still works at `now` and stops within `days` days: audit's "expiring", doctor's "Expiring tokens". */
 export function expiresWithin(t: KindToken, now: Date, days: number): boolean {
-  return tokenStatus(t, now) === "active" && t.expiresAt !== undefined && t.expiresAt.getTime() - now.getTime() <= days * DAY;
+  return inTokenSet("active", t, now) && t.expiresAt !== undefined && t.expiresAt.getTime() - now.getTime() <= days * DAY;
 }
 
 /** The flags of one token at `now`, in AUDIT_FLAGS order; `broad` says whether its access is the broadest. */
 export function auditToken(t: KindToken, now: Date, o: Pick<AuditOptions, "unusedDays" | "expiringDays">, broad: boolean): AuditFlag[] {
-  const status = tokenStatus(t, now);
   const lastSeen = (t.lastUsedAt ?? t.createdAt).getTime();
   const flags: Record<AuditFlag, boolean> = {
     "never-used": t.lastUsedAt === undefined,
     unused: now.getTime() - lastSeen >= o.unusedDays * DAY,
     expiring: expiresWithin(t, now, o.expiringDays),
-    expired: status === "expired",
-    inactive: !t.isActive,
+    expired: inTokenSet("expired", t, now),
+    inactive: inTokenSet("inactive", t, now),
     "broad-scope": broad,
   };
   return AUDIT_FLAGS.filter((f) => flags[f]);

@@ -7,6 +7,7 @@ import { NotFoundError } from "../hub/errors.js";
 import type { Hub } from "../hub/types.js";
 import { pickTokens } from "./resolve.js";
 import { orgWording, personalTokens, type KindToken, type TokenKind } from "./token-kind.js";
+import { inTokenSet } from "./token-sets.js";
 import { tokenName, tokenStatus } from "./token-view.js";
 
 export interface DeleteOptions {
@@ -40,7 +41,7 @@ export async function deleteOfKind<T extends KindToken>(kind: TokenKind<T>, opts
   const all = await io.progress("Fetching tokens", () => kind.list(hub));
   const now = deps.clock();
   const named = pickTokens(all, opts.tokens);
-  const inSet = all.filter((t) => (opts.inactive && tokenStatus(t, now) === "inactive") || (opts.expired && tokenStatus(t, now) === "expired"));
+  const inSet = all.filter((t) => (opts.inactive && inTokenSet("inactive", t, now)) || (opts.expired && inTokenSet("expired", t, now)));
   const doomed: T[] = [...new Set([...named, ...inSet])];
   await deleteChosen(doomed, opts, { kind, hub, now }, deps);
 }

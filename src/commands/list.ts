@@ -3,6 +3,7 @@
 import type { Deps } from "../cli/deps.js";
 import { isoTime, relativeTime, type Column } from "../cli/io.js";
 import type { Token } from "../hub/types.js";
+import { inTokenSet } from "./token-sets.js";
 import { colorStatus, dockerHeld, scopeWording, tokenJson, tokenStatus } from "./token-view.js";
 
 export interface ListOptions {
@@ -36,7 +37,7 @@ export async function runList(opts: ListOptions, deps: Pick<Deps, "io" | "hub" |
   await deps.tokenCache?.(list.tokens);
   const now = deps.clock();
   const held = await dockerHeld(deps.store, io);
-  const tokens = list.tokens.filter((t) => (opts.active ? tokenStatus(t, now) === "active" : opts.inactive ? tokenStatus(t, now) !== "active" : true));
+  const tokens = list.tokens.filter((t) => (opts.active ? inTokenSet("active", t, now) : opts.inactive ? inTokenSet("inactive", t, now) : true));
 
   if (opts.quiet) {
     for (const t of tokens) io.print(t.id);
@@ -44,7 +45,7 @@ export async function runList(opts: ListOptions, deps: Pick<Deps, "io" | "hub" |
   }
   if (opts.json) return io.json(tokens.map((t) => tokenJson(t, now, held)));
   if (tokens.length === 0) {
-    io.info(opts.active ? "No active tokens" : opts.inactive ? "No inactive or expired tokens" : "No tokens: create one with hub-tokens create");
+    io.info(opts.active ? "No active tokens" : opts.inactive ? "No inactive tokens" : "No tokens: create one with hub-tokens create");
     return;
   }
   const c = io.color;

@@ -7,13 +7,15 @@ import { DOCKER_HUB_KEY } from "../cli/deps.js";
 import { messageOf } from "../errors.js";
 import { SCOPE_WORDING, type CreatedToken, type Token } from "../hub/types.js";
 import type { CredentialStore } from "../store/store.js";
+import { inTokenSet } from "./token-sets.js";
 
 /** What the Hub page shows in its status column, with expiry (which the Hub keeps apart from is_active). */
 export type TokenStatus = "active" | "inactive" | "expired";
 
+/** The one status a table shows: "expired" when the token is in both the expired and inactive sets (token-sets.ts). */
 export function tokenStatus(token: Pick<Token, "expiresAt" | "isActive">, now: Date): TokenStatus {
-  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return "expired";
-  return token.isActive ? "active" : "inactive";
+  if (inTokenSet("expired", token, now)) return "expired";
+  return inTokenSet("active", token, now) ? "active" : "inactive";
 }
 
 /** The Hub page's wording of the token's scope ("Read-only"). */
