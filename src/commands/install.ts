@@ -133,7 +133,7 @@ async function isOnPath(dir: string, path: string | undefined, platform: NodeJS.
 /** Whether Docker's config.json has `"credsStore": "hubpat"`; a missing or unreadable file is a no. */
 async function usesHubpat(configPath: string): Promise<boolean> {
   try {
-    return parseDockerConfig(configPath, await readFile(configPath, "utf8")).credsStore === HELPER_CONFIG_NAME;
+    return parseDockerConfig(configPath, await readFile(configPath, "utf8")).view.credsStore === HELPER_CONFIG_NAME;
   } catch {
     return false;
   }

@@ -12,12 +12,13 @@ import { STORE_KINDS, type CheckableStore, type CredentialStore, type StoreKind,
 import { DOCKER_HUB_KEY } from "../cli/deps.js";
 import { formatError } from "../errors.js";
 import { VERSION } from "../version.js";
-import { DockerConfigError, listBackups, readDockerConfig, removeStaleTemps, renderDockerConfig, restoreLatestBackup, writeBackup, writeFileAtomic, type StepHook } from "../docker/config.js";
+import { DockerConfigError, listBackups, readDockerConfig, removeStaleTemps, renderDockerTree, restoreLatestBackup, writeBackup, writeFileIfUnchanged, type StepHook } from "../docker/config.js";
+import { withFields } from "../docker/go-json.js";
 import { maskSecrets, unifiedDiff } from "../docker/diff.js";
 import { checkHelper, type HelperFound } from "../docker/helper.js";
 import { eraseCommand, importCredentials, MINTING_HELPERS, otherHelpers, routeAfterImport, type FoundCredential, type ImportResult } from "../docker/import.js";
 import { printable } from "../helper/protocol.js";
-import { HELPER_CONFIG_NAME, planSetup } from "../docker/migrate.js";
+import { HELPER_CONFIG_NAME, planSetup, type SetupPlan } from "../docker/migrate.js";
 
 export interface SetupOptions {
   /** Print what would change (a diff of config.json, secrets masked) and change nothing. */
@@ -88,9 +89,9 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
   }
 
   // Before anything is read or moved: the store must take a secret (a throwaway item written and erased).
-  const { store, kind } = deps.stores ? await chooseSetupStore(opts, deps.stores, deps.store, io) : { store: deps.store, kind: isCheckable(deps.store) ? deps.store.kind : undefined };
+  const { store: chosen, kind } = deps.stores ? await chooseSetupStore(opts, deps.stores, deps.store, io) : { store: deps.store, kind: isCheckable(deps.store) ? deps.store.kind : undefined };
 
-  const file = await readDockerConfig(path);
+  let file = await readDockerConfig(path);
   let helper: HelperFound | null = null;
   try {
     helper = await (deps.checkHelper ?? checkHelper)(deps.env);
@@ -103,64 +104,103 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
   // Same name and signature but another version: two hubpat installs, and Docker runs the one first on PATH.
   if (helper && helper.version !== `v${VERSION}`) io.warn(`${helper.path} is hubpat ${helper.version}, this hub-tokens is v${VERSION}: Docker will run the former`);
 
-  const plan = await planSetup(file.doc, deps.onStep ? steppingStore(store, deps.onStep) : store, { dryRun: opts.dryRun });
+  const store = deps.onStep ? steppingStore(chosen, deps.onStep) : chosen;
+  const backups: string[] = [];
+  // Asked (or --import) once, on the first read; a start again reuses the answer.
+  let imported: ImportResult | undefined;
+  let asked = false;
+  for (let attempt = 1; ; attempt++) {
+    const doc = file.view as Record<string, unknown>;
+    const plan = await planSetup(doc, store, { dryRun: opts.dryRun });
+    // Another helper's credentials: copied in (asked, or --import), each read back, before anything switches.
+    if (!asked) {
+      imported = await maybeImport(opts, deps, doc, store, new Set(plan.moved.map((m) => m.serverURL)));
+      asked = true;
+    }
+    if (imported) {
+      plan.doc = routeAfterImport(plan.doc, imported, plan.replacedCredsStore);
+      plan.elsewhere = plan.elsewhere.filter((e) => !imported!.imported.some((c) => c.serverURL === e.serverURL && c.helper === e.helper));
+      plan.changed = JSON.stringify(plan.doc) !== JSON.stringify(doc);
+    }
+    const newText = renderDockerTree(withFields(file.tree, { auths: plan.doc.auths, credHelpers: plan.doc.credHelpers, credsStore: plan.doc.credsStore }), file.text);
+
+    if (opts.dryRun) {
+      reportPlan(plan, imported, path, io);
+      const diff = unifiedDiff(maskSecrets(file.text ?? ""), maskSecrets(newText), { before: file.text === null ? "/dev/null" : path, after: path });
+      for (const line of diff) io.print(line);
+      for (const c of plan.moved) io.info(`Would move the credential for ${printable(c.serverURL)} (${printable(c.username)}) into the keychain`);
+      for (const c of imported?.imported ?? []) io.info(`Would import the credential for ${printable(c.serverURL)} (${printable(c.username)}, secret ****) from docker-credential-${c.helper}`);
+      io.info(plan.changed || file.text === null ? "Dry run: nothing was changed" : `${path} already uses hubpat: nothing to do`);
+      return;
+    }
+
+    await step("stored");
+    if (!plan.changed && file.text !== null) {
+      reportPlan(plan, imported, path, io);
+      io.info(`✓ ${path} already uses hubpat${helper ? ` (${helper.path}, ${helper.version})` : ""}`);
+      return;
+    }
+    await removeStaleTemps(path);
+    let written: boolean;
+    try {
+      if (file.text !== null) {
+        const backup = await writeBackup({ ...file, text: file.text }, deps.clock());
+        if (!backups.includes(backup)) backups.push(backup);
+      }
+      await step("backed-up");
+      written = await writeFileIfUnchanged(path, file.text, newText, file.ownership, deps.onStep);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!code) throw err;
+      const kept = plan.moved.length > 0 ? "; the credentials already copied to the keychain stay there too" : "";
+      const left = backups.length > 0 ? `; left on disk: ${backups.join(", ")} (plain-text copies: delete them once Docker works)` : "";
+      throw new DockerConfigError(`cannot write ${backups.length > 0 ? path : `next to ${path}`} (${code}): it is unchanged${kept}${left}`, {
+        cause: err,
+        hint: code === "EPERM" || code === "EACCES" || code === "EROFS" ? "check the file and its directory are writable (ls -l, lsattr)" : "run setup again",
+      });
+    }
+    if (!written) {
+      // Another program (docker login, most likely) replaced config.json after setup read it: what it wrote
+      // would be lost under setup's copy, so start again from the new content.
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new DockerConfigError(`${path} kept changing while setup ran (${attempt} times): setup left it as the other program wrote it${backups.length > 0 ? `; left on disk: ${backups.join(", ")} (plain-text copies: delete them)` : ""}`, {
+          hint: "run setup again once nothing else is writing it",
+        });
+      }
+      io.info(`${path} changed while setup ran (another program wrote it): starting again from its new content`);
+      file = await readDockerConfig(path);
+      continue;
+    }
+    await step("done");
+    reportPlan(plan, imported, path, io);
+    io.info(`✓ Docker now asks ${helper ? helper.path : `docker-credential-${HELPER_CONFIG_NAME}`} for credentials ("credsStore": "${HELPER_CONFIG_NAME}" in ${path})`);
+    for (const c of plan.moved) io.info(`✓ Moved the credential for ${printable(c.serverURL)} (${printable(c.username)}) into the keychain`);
+    if (imported) reportImport(imported, kind, io);
+    if (backups.length > 0) {
+      io.info(`  ${backups.length === 1 ? "backup" : "backups"}: ${backups.join(", ")} (undo with: hub-tokens setup --undo)`);
+      if (plan.moved.length > 0) io.warn(`the ${backups.length === 1 ? "backup still holds" : "backups still hold"} the plain-text credentials; delete ${backups.length === 1 ? "it" : "them"} once Docker works: rm ${backups.join(" ")}`);
+    }
+    return;
+  }
+}
+
+/** How often setup starts again when config.json changes under it before it gives up. */
+const MAX_ATTEMPTS = 5;
+
+/** The warnings about what setup leaves where it is. */
+function reportPlan(plan: SetupPlan, imported: ImportResult | undefined, path: string, io: SetupOutput): void {
   for (const k of plan.kept) io.warn(`left ${printable(k.serverURL)} in ${path}: ${k.reason}`);
-  // Another helper's credentials: copied in (asked, or --import), each read back, before anything switches.
-  const imported = await maybeImport(opts, deps, file.doc, store, new Set(plan.moved.map((m) => m.serverURL)));
   if (imported) {
-    plan.doc = routeAfterImport(plan.doc, imported, plan.replacedCredsStore);
-    plan.elsewhere = plan.elsewhere.filter((e) => !imported.imported.some((c) => c.serverURL === e.serverURL && c.helper === e.helper));
-    plan.changed = JSON.stringify(plan.doc) !== JSON.stringify(file.doc);
     for (const s of imported.stayed) io.warn(`left ${printable(s.serverURL)} in docker-credential-${s.helper}: ${s.reason}; Docker keeps asking that helper for it`);
     for (const m of imported.minting) {
       if (m === plan.replacedCredsStore) io.warn(`credsStore was "${m}", which makes credentials as they are asked for: send its registries to it with credHelpers in ${path} ("REGISTRY": "${m}")`);
       else io.info(`  docker-credential-${m} makes credentials as they are asked for: its registries stay routed to it`);
     }
   } else if (plan.replacedCredsStore) {
-    io.warn(`credsStore was "${plan.replacedCredsStore}": credentials kept by docker-credential-${plan.replacedCredsStore} are not moved (add --import to copy them); log in again where you need them`);
+    io.warn(`credsStore was "${printable(plan.replacedCredsStore)}": credentials kept by docker-credential-${printable(plan.replacedCredsStore)} are not moved (add --import to copy them); log in again where you need them`);
   }
   for (const e of plan.elsewhere) {
     io.warn(`credHelpers in ${path} still sends ${printable(e.serverURL)} to docker-credential-${printable(e.helper)}, not hubpat${e.serverURL === DOCKER_HUB_KEY ? ": Docker Hub will not use hubpat until that entry goes" : ""}`);
-  }
-  const newText = renderDockerConfig(plan.doc, file.text);
-
-  if (opts.dryRun) {
-    const diff = unifiedDiff(maskSecrets(file.text ?? ""), maskSecrets(newText), { before: file.text === null ? "/dev/null" : path, after: path });
-    for (const line of diff) io.print(line);
-    for (const c of plan.moved) io.info(`Would move the credential for ${c.serverURL} (${c.username}) into the keychain`);
-    for (const c of imported?.imported ?? []) io.info(`Would import the credential for ${c.serverURL} (${c.username}, secret ****) from docker-credential-${c.helper}`);
-    io.info(plan.changed || file.text === null ? "Dry run: nothing was changed" : `${path} already uses hubpat: nothing to do`);
-    return;
-  }
-
-  await step("stored");
-  if (!plan.changed && file.text !== null) {
-    io.info(`✓ ${path} already uses hubpat${helper ? ` (${helper.path}, ${helper.version})` : ""}`);
-    return;
-  }
-  await removeStaleTemps(path);
-  let backup: string | null = null;
-  try {
-    if (file.text !== null) backup = await writeBackup({ ...file, text: file.text }, deps.clock());
-    await step("backed-up");
-    await writeFileAtomic(path, newText, file.ownership, deps.onStep);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (!code) throw err;
-    const kept = plan.moved.length > 0 ? "; the credentials already copied to the keychain stay there too" : "";
-    throw new DockerConfigError(`cannot write ${backup ? path : `next to ${path}`} (${code}): it is unchanged${kept}`, {
-      cause: err,
-      hint: code === "EPERM" || code === "EACCES" || code === "EROFS" ? "check the file and its directory are writable (ls -l, lsattr)" : "run setup again",
-    });
-  }
-  await step("done");
-
-  io.info(`✓ Docker now asks ${helper ? helper.path : `docker-credential-${HELPER_CONFIG_NAME}`} for credentials ("credsStore": "${HELPER_CONFIG_NAME}" in ${path})`);
-  for (const c of plan.moved) io.info(`✓ Moved the credential for ${c.serverURL} (${c.username}) into the keychain`);
-  if (imported) reportImport(imported, kind, io);
-  if (backup) {
-    io.info(`  backup: ${backup} (undo with: hub-tokens setup --undo)`);
-    if (plan.moved.length > 0) io.warn(`the backup still holds the plain-text credentials; delete it once Docker works: rm ${backup}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { DOCKER_HUB_KEY, type Deps } from "../cli/deps.js";
 import { isoTime, relativeTime } from "../cli/io.js";
 import { isExpired, readAllSessions, readSession, SESSION_KIND_WORDS, type Session } from "../cli/session.js";
+import { parseDockerConfig } from "../docker/config.js";
 import { AuthError, messageOf } from "../errors.js";
 import { dockerHeld } from "./token-view.js";
 
@@ -28,8 +29,9 @@ export async function dockerUsesHelper(configPath: string): Promise<"yes" | "no"
     return "missing";
   }
   try {
-    const cfg = JSON.parse(raw) as { credsStore?: unknown; credHelpers?: Record<string, unknown> };
-    const helpers = cfg.credHelpers ?? {};
+    // As Docker decodes it: repeated keys merged, field names in any case (src/docker/go-json.ts).
+    const cfg = parseDockerConfig(configPath, raw).view;
+    const helpers: Record<string, string | undefined> = cfg.credHelpers ?? {};
     const hubHelper = helpers[DOCKER_HUB_KEY] ?? helpers["index.docker.io"] ?? helpers["docker.io"];
     return (hubHelper ?? cfg.credsStore) === HELPER_NAME ? "yes" : "no";
   } catch {

@@ -12,6 +12,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promi
 import { userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { errno, HubpatError } from "../errors.js";
+import { dockerView, GoDecodeError, parseJsonTree, renderJsonTree, treeOf, type DockerView, type JsonTree } from "./go-json.js";
 
 /** A config.json hubpat will not edit (symlink, not a file, not JSON, read-only), or a failed write. */
 export class DockerConfigError extends HubpatError {}
@@ -55,11 +56,16 @@ export interface FileOwnership {
   gid: number;
 }
 
-/** config.json as read: its text (null when there is no file), the parsed object and who owns it. */
-export interface DockerConfigFile {
+/** config.json parsed: every pair as written (a tree), and the fields setup uses as Docker's decoder sees them. */
+export interface ParsedDockerConfig {
+  tree: JsonTree & { kind: "object" };
+  view: DockerView;
+}
+
+/** config.json as read: its text (null when there is no file), the parsed file and who owns it. */
+export interface DockerConfigFile extends ParsedDockerConfig {
   path: string;
   text: string | null;
-  doc: Record<string, unknown>;
   ownership: FileOwnership | null;
 }
 
@@ -76,25 +82,27 @@ function parsePosition(err: unknown): string {
   return "";
 }
 
-/** Parses config.json's text as Docker does: empty (or blank) is an empty config; anything but an object is refused. */
-export function parseDockerConfig(path: string, text: string): Record<string, unknown> {
-  if (text.trim() === "") return {};
-  let doc: unknown;
+const REFUSED_HINT = "fix or move the file, then run setup again";
+
+/**
+ * Parses config.json's text as Docker does (src/docker/go-json.ts: repeated keys merged, field names in any case,
+ * nulls): empty (or blank) is an empty config; anything but an object, or a field Docker could not decode, is refused.
+ */
+export function parseDockerConfig(path: string, text: string): ParsedDockerConfig {
+  if (text.trim() === "") return { tree: { kind: "object", pairs: [] }, view: {} };
   try {
-    doc = JSON.parse(text);
+    JSON.parse(text);
   } catch (err) {
-    throw new DockerConfigError(`${path} is not valid JSON${parsePosition(err)}; hubpat changed nothing`, { hint: "fix or move the file, then run setup again" });
+    throw new DockerConfigError(`${path} is not valid JSON${parsePosition(err)}; hubpat changed nothing`, { hint: REFUSED_HINT });
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-    throw new DockerConfigError(`${path} holds JSON that is not an object; hubpat changed nothing`, { hint: "fix or move the file, then run setup again" });
+  const tree = parseJsonTree(text);
+  if (tree.kind !== "object") throw new DockerConfigError(`${path} holds JSON that is not an object; hubpat changed nothing`, { hint: REFUSED_HINT });
+  try {
+    return { tree, view: dockerView(tree) };
+  } catch (err) {
+    if (!(err instanceof GoDecodeError)) throw err;
+    throw new DockerConfigError(`${path}: ${err.message}, so Docker cannot read this file either; hubpat changed nothing`, { hint: REFUSED_HINT });
   }
-  for (const [key, value] of Object.entries(doc)) {
-    // Go decodes keys case-insensitively: "Auths" is Docker's "auths" too.
-    if (["auths", "credhelpers"].includes(key.toLowerCase()) && (typeof value !== "object" || value === null || Array.isArray(value))) {
-      throw new DockerConfigError(`${path}: "${key}" is not an object, so Docker cannot read this file either; hubpat changed nothing`, { hint: "fix or move the file, then run setup again" });
-    }
-  }
-  return doc as Record<string, unknown>;
 }
 
 /**
@@ -103,11 +111,11 @@ export function parseDockerConfig(path: string, text: string): Record<string, un
  */
 export async function readDockerConfig(path: string): Promise<DockerConfigFile> {
   const file = await readDockerConfigText(path);
-  return { ...file, doc: file.text === null ? {} : parseDockerConfig(path, file.text) };
+  return { ...file, ...parseDockerConfig(path, file.text ?? "") };
 }
 
 /** readDockerConfig without the parse: the same refusals, except that the text may be anything. */
-async function readDockerConfigText(path: string): Promise<Omit<DockerConfigFile, "doc">> {
+async function readDockerConfigText(path: string): Promise<Omit<DockerConfigFile, keyof ParsedDockerConfig>> {
   let st;
   try {
     st = await lstat(path);
@@ -145,8 +153,13 @@ function layoutOf(text: string | null): { indent: string; eol: string; finalEol:
 
 /** The new file's text: `doc` serialized with the old file's indentation, line endings and final newline. */
 export function renderDockerConfig(doc: Record<string, unknown>, like: string | null): string {
+  return renderDockerTree(treeOf(doc), like);
+}
+
+/** renderDockerConfig of a tree: scalars as they were written, repeated keys kept. */
+export function renderDockerTree(tree: JsonTree, like: string | null): string {
   const { indent, eol, finalEol } = layoutOf(like);
-  const body = JSON.stringify(doc, null, indent);
+  const body = renderJsonTree(tree, indent);
   return (eol === "\n" ? body : body.replace(/\n/g, eol)) + (finalEol ? eol : "");
 }
 
@@ -188,6 +201,30 @@ function parseOwnName(base: string, name: string): OwnName | null {
  * On failure the temp file is removed and `path` is as it was.
  */
 export async function writeFileAtomic(path: string, text: string, ownership: FileOwnership | null, onStep?: StepHook): Promise<void> {
+  await writeFileAtomicIf(path, text, ownership, onStep, async () => true);
+}
+
+/**
+ * writeFileAtomic, but only if `path` still holds `expected` (null: no file) just before the rename; resolves
+ * whether it wrote. Docker's own Save is temp + rename with no lock, so this is how a writer that read the file
+ * notices that `docker login` replaced it meanwhile: the check runs after the temp file is written and synced,
+ * leaving only the read-compare-rename (tens of microseconds) between them.
+ */
+export async function writeFileIfUnchanged(path: string, expected: string | null, text: string, ownership: FileOwnership | null, onStep?: StepHook): Promise<boolean> {
+  return writeFileAtomicIf(path, text, ownership, onStep, async () => (await currentText(path)) === expected);
+}
+
+/** The file's text now; null when there is none. */
+async function currentText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if (errno(err) === "ENOENT") return null;
+    throw err;
+  }
+}
+
+async function writeFileAtomicIf(path: string, text: string, ownership: FileOwnership | null, onStep: StepHook | undefined, unchanged: () => Promise<boolean>): Promise<boolean> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, ownName(basename(path), { temp: { pid: process.pid, nonce: randomBytes(4).toString("hex") } }));
@@ -205,6 +242,10 @@ export async function writeFileAtomic(path: string, text: string, ownership: Fil
     await fh.sync();
     await fh.close();
     await onStep?.("temp-written");
+    if (!(await unchanged())) {
+      await rm(tmp, { force: true });
+      return false;
+    }
     await rename(tmp, path);
   } catch (err) {
     await fh.close().catch(() => {});
@@ -213,6 +254,7 @@ export async function writeFileAtomic(path: string, text: string, ownership: Fil
   }
   await onStep?.("renamed");
   await syncDir(dir);
+  return true;
 }
 
 /** fsync a directory so a rename survives a power cut; some filesystems refuse, which is no reason to fail. */

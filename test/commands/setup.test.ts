@@ -297,7 +297,7 @@ describe("runSetup", () => {
     onTestFinished(() => void spawnSync("chattr", ["-i", t.path]));
     const err = await rejection(runSetup(OPTS, t.deps));
     expect(err).toBeInstanceOf(DockerConfigError);
-    expect(err.message).toBe(`cannot write ${t.path} (EPERM): it is unchanged; the credentials already copied to the keychain stay there too`);
+    expect(err.message).toBe(`cannot write ${t.path} (EPERM): it is unchanged; the credentials already copied to the keychain stay there too; left on disk: ${t.path}.hubpat-backup-20261123T120000Z (plain-text copies: delete them once Docker works)`);
     expect(readFileSync(t.path, "utf8")).toBe(ODD);
     // The backup was made before the refused rename; no temp file is left.
     expect(t.files()).toEqual(["config.json", "config.json.hubpat-backup-20261123T120000Z"]);

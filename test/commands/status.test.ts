@@ -97,6 +97,14 @@ describe("status", () => {
     expect(t.stdout()).toMatch(/Account: {3}mona \(password \+ 2FA\), session valid until 2026-11-24T12:00:00Z \(in 1 day\); not checked with Docker Hub \(can't reach Docker Hub at 127\.0\.0\.1:\d+ \(ECONNREFUSED\): check your network and try again\)\n/);
   });
 
+  it("reads credsStore as Docker does: any case, the last one set winning", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "hubpat-docker-")), "config.json");
+    writeFileSync(path, '{"credsStore":"desktop","CredsStore":"hubpat","credsStore":null}');
+    const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 3600 }) }, dockerConfigPath: path });
+    await runStatus({ json: true }, t.deps);
+    expect(JSON.parse(t.stdout()).docker.usesHubpat).toBe(true);
+  });
+
   it("reports an expired session with exit 4", async () => {
     const t = testDeps({ hubUrl: ctx.hub.url, session: { username: "mona", token: ctx.hub.sessionFor("mona", { ttlSeconds: 60 }) }, now: new Date(NOW.getTime() + 7_200_000) });
     expect((await failure(runStatus({ json: false }, t.deps))).exitCode).toBe(4);

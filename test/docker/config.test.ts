@@ -12,6 +12,7 @@ import {
   readDockerConfig,
   removeStaleTemps,
   renderDockerConfig,
+  renderDockerTree,
   restoreLatestBackup,
   writeBackup,
   writeFileAtomic,
@@ -52,19 +53,19 @@ describe("dockerConfigPath", () => {
 describe("readDockerConfig", () => {
   it("reads a missing file, or a missing directory, as an empty config", async () => {
     const path = join(tempDir(), "nope", "config.json");
-    expect(await readDockerConfig(path)).toEqual({ path, text: null, doc: {}, ownership: null });
+    expect(await readDockerConfig(path)).toEqual({ path, text: null, tree: { kind: "object", pairs: [] }, view: {}, ownership: null });
   });
 
   it("reads an empty or blank file as an empty config, as Docker does", async () => {
     const path = join(tempDir(), "config.json");
     writeFileSync(path, " \n\t\n");
-    expect((await readDockerConfig(path)).doc).toEqual({});
+    expect((await readDockerConfig(path)).view).toEqual({});
   });
 
   it("keeps every key, whatever the formatting", async () => {
     const path = join(tempDir(), "config.json");
     writeFileSync(path, '\r\n{ "auths" :{"r.test":{ "auth":"dTpw" }},\r\n   "psFormat":"table {{.ID}}","proxies":{"default":{"httpProxy":"http://p:3128"}} ,"x-custom":[1,2,{"a":null}]}');
-    expect((await readDockerConfig(path)).doc).toEqual({
+    expect(JSON.parse(renderDockerTree((await readDockerConfig(path)).tree, null))).toEqual({
       auths: { "r.test": { auth: "dTpw" } },
       psFormat: "table {{.ID}}",
       proxies: { default: { httpProxy: "http://p:3128" } },
@@ -86,7 +87,10 @@ describe("readDockerConfig", () => {
     ["a JSON array", "[]", /holds JSON that is not an object/],
     ["null", "null", /holds JSON that is not an object/],
     ["a truncated file", '{"auths": {', /is not valid JSON/],
-    ["auths that is not an object", '{"auths": "r.test"}', /"auths" is not an object/],
+    ["auths that is not an object", '{"auths": "r.test"}', /"auths" is a string, not an object, so Docker cannot read this file either; hubpat changed nothing$/],
+    ["an auths entry that is not an object", '{"auths": {"r.test": 5}}', /the auths entry for "r.test" is a number, not an object/],
+    ["an auth field that is not a string", '{"auths": {"r.test": {"Auth": true}}}', /"Auth" of the auths entry for "r.test" is a boolean, not a string/],
+    ["credsStore that is not a string", '{"CredsStore": {}}', /"credsStore" is an object, not a string/],
     ["a byte-order mark (Docker's decoder refuses it too)", '\uFEFF{"auths": {}}', /is not valid JSON/],
   ])("refuses %s", async (_name, text, message) => {
     const path = join(tempDir(), "config.json");
