@@ -1,11 +1,47 @@
 // A unified diff of two small texts (config.json before and after setup), with the secrets in them masked.
+import { goFold, parseJsonTree, type JsonTree } from "./go-json.js";
 
-/** Values of these keys (any case) are secrets in config.json: never printed. */
-const SECRET_VALUE = /("(?:auth|identitytoken|password|registrytoken)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+/** A key whose value (and everything under it) can be a secret, by its name in Go's folding ("Auth", "\\u0061uth"). */
+const isSecretKey = (key: string) => goFold(key) !== "auths" && /auth|token|secret|passw|cookie|credential/.test(goFold(key));
+/** A URL with userinfo ("http://user:password@proxy:3128"): the userinfo is masked, the rest shown. */
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^@/?#\s]*@/i;
 
-/** The text with every secret value of config.json replaced by "…". */
+/**
+ * The text with every value of config.json that can carry a secret replaced by "…", in place (the layout stays, so
+ * the diff still lines up): values of auth/password/token-like keys at any depth and in any spelling, every HttpHeaders
+ * value (Authorization, X-Api-Key, Cookie…), and the userinfo of any URL (proxies, keys of auths). Text that is not
+ * JSON is masked by key names only.
+ */
 export function maskSecrets(text: string): string {
-  return text.replace(SECRET_VALUE, '$1"…"');
+  let tree: JsonTree;
+  try {
+    JSON.parse(text);
+    tree = parseJsonTree(text);
+  } catch {
+    return text.replace(/("(?:[^"\\]|\\.)*(?:auth|token|secret|passw|cookie)(?:[^"\\]|\\.)*"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, '$1"…"');
+  }
+  const edits: { at: number; length: number; text: string }[] = [];
+  const maskString = (at: number | undefined, raw: string, value: string, whole: boolean) => {
+    if (at === undefined) return;
+    if (whole) edits.push({ at, length: raw.length, text: '"…"' });
+    else if (USERINFO.test(value)) edits.push({ at, length: raw.length, text: JSON.stringify(value.replace(USERINFO, "$1…@")) });
+  };
+  const walk = (node: JsonTree, secret: boolean, depth: number) => {
+    if (node.kind === "scalar") {
+      if (typeof node.value === "string") maskString(node.at, node.raw, node.value, secret);
+      else if (secret && node.value !== null && node.at !== undefined) edits.push({ at: node.at, length: node.raw.length, text: '"…"' });
+      return;
+    }
+    if (node.kind === "array") return node.items.forEach((item) => walk(item, secret, depth + 1));
+    for (const [key, value, keyAt, keyRaw] of node.pairs) {
+      maskString(keyAt, keyRaw ?? JSON.stringify(key), key, false);
+      walk(value, secret || isSecretKey(key) || (depth === 0 && goFold(key) === "httpheaders"), depth + 1);
+    }
+  };
+  walk(tree, false, 0);
+  let out = text;
+  for (const e of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.at + e.length);
+  return out;
 }
 
 type Op = { kind: " " | "-" | "+"; line: string; a: number; b: number };

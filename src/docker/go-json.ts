@@ -11,9 +11,12 @@
 
 /** A JSON value with every object pair kept, in file order. */
 export type JsonTree =
-  | { kind: "object"; pairs: [string, JsonTree][] }
+  | { kind: "object"; pairs: JsonPair[] }
   | { kind: "array"; items: JsonTree[] }
-  | { kind: "scalar"; raw: string; value: string | number | boolean | null };
+  | { kind: "scalar"; raw: string; value: string | number | boolean | null; /** Offset in the parsed text. */ at?: number };
+
+/** An object's key and value; parsed pairs also know where the key's raw text starts, and that text. */
+export type JsonPair = [key: string, value: JsonTree, keyAt?: number, keyRaw?: string];
 
 /** Parses text that JSON.parse has already accepted (so no error handling beyond that) into a JsonTree. */
 export function parseJsonTree(text: string): JsonTree {
@@ -26,7 +29,7 @@ export function parseJsonTree(text: string): JsonTree {
     const c = text[at];
     if (c === "{") {
       at++;
-      const pairs: [string, JsonTree][] = [];
+      const pairs: JsonPair[] = [];
       ws();
       if (text[at] === "}") {
         at++;
@@ -36,7 +39,7 @@ export function parseJsonTree(text: string): JsonTree {
         const key = value();
         ws();
         at++; // ':'
-        pairs.push([key.kind === "scalar" ? String(key.value) : "", value()]);
+        pairs.push(key.kind === "scalar" ? [String(key.value), value(), key.at, key.raw] : ["", value()]);
         ws();
         if (text[at++] === "}") return { kind: "object", pairs };
       }
@@ -63,7 +66,7 @@ export function parseJsonTree(text: string): JsonTree {
       while (at < text.length && !",]} \t\r\n".includes(text[at]!)) at++;
     }
     const raw = text.slice(start, at);
-    return { kind: "scalar", raw, value: JSON.parse(raw) as string | number | boolean | null };
+    return { kind: "scalar", raw, value: JSON.parse(raw) as string | number | boolean | null, at: start };
   };
   return value();
 }
@@ -188,7 +191,7 @@ export function dockerView(top: JsonTree & { kind: "object" }): DockerView {
  */
 export function withFields(top: JsonTree & { kind: "object" }, fields: Record<string, unknown>): JsonTree & { kind: "object" } {
   const placed = new Set<string>();
-  const pairs: [string, JsonTree][] = [];
+  const pairs: JsonPair[] = [];
   for (const [key, value] of top.pairs) {
     const tag = Object.keys(fields).find((f) => matchesField(key, f));
     if (tag === undefined) pairs.push([key, value]);

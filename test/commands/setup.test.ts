@@ -172,6 +172,15 @@ describe("runSetup", () => {
   });
 
   describe("--dry-run", () => {
+    it("masks every value that can carry a secret, in a one-line file too", async () => {
+      const text = `{"auths":{"ghcr.io":{"auth":"${b64("octo:ghp_dry_secret")}"}},"HttpHeaders":{"Authorization":"Bearer hdr-dry-secret"},"proxies":{"default":{"httpsProxy":"http://pu:proxy-dry-secret@p:3128"}}}`;
+      const t = setupEnv(text);
+      await runSetup({ dryRun: true, undo: false }, t.deps);
+      expect(t.out.join("\n")).toContain('"HttpHeaders":{"Authorization":"…"}');
+      for (const secret of ["ghp_dry_secret", b64("octo:ghp_dry_secret"), "hdr-dry-secret", "proxy-dry-secret"]) expect(t.seen()).not.toContain(secret);
+      expect(readFileSync(t.path, "utf8")).toBe(text);
+    });
+
     it("prints the diff with secrets masked and changes neither the file nor the keychain", async () => {
       const text = `{\n\t"auths": {\n\t\t"ghcr.io": {\n\t\t\t"auth": "${b64(`octo:${SECRETS[1]}`)}"\n\t\t}\n\t},\n\t"psFormat": "table"\n}\n`;
       const t = setupEnv(text);

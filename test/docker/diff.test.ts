@@ -27,4 +27,13 @@ describe("maskSecrets", () => {
     const text = '{"auths":{"r":{"auth":"dTpw","Email":"m@x"},"s":{ "IdentityToken" : "ey\\"J" ,"password":"p","registrytoken":"rt"}},"psFormat":"auth"}';
     expect(maskSecrets(text)).toBe('{"auths":{"r":{"auth":"…","Email":"m@x"},"s":{ "IdentityToken" : "…" ,"password":"…","registrytoken":"…"}},"psFormat":"auth"}');
   });
+
+  it("masks every HttpHeaders value, the userinfo of any URL, and secret keys however they are spelled", () => {
+    const text = '{"HttpHeaders":{"Authorization":"Bearer eyJhdr","X-Meta":"sso=sess-cookie-1"},"proxies":{"default":{"httpProxy":"http://pxuser:pxpass@proxy:3128","noProxy":"*.test"}},' +
+      '"auths":{"https://kuser:kpass@reg.test":{"\\u0061uth":"dTpwZXNj"}},"plugins":{"x":{"apiToken":"tok-123","mode":"on"}},"detachKeys":"ctrl-x,x"}';
+    const masked = maskSecrets(text);
+    expect(masked).toBe('{"HttpHeaders":{"Authorization":"…","X-Meta":"…"},"proxies":{"default":{"httpProxy":"http://…@proxy:3128","noProxy":"*.test"}},' +
+      '"auths":{"https://…@reg.test":{"\\u0061uth":"…"}},"plugins":{"x":{"apiToken":"…","mode":"on"}},"detachKeys":"ctrl-x,x"}');
+    for (const secret of ["eyJhdr", "sess-cookie-1", "pxuser", "pxpass", "kuser", "kpass", "dTpwZXNj", "tok-123"]) expect(masked).not.toContain(secret);
+  });
 });
