@@ -82,9 +82,14 @@ export async function runSetup(opts: SetupOptions, deps: SetupDeps): Promise<voi
       return;
     }
     const r = await restoreLatestBackup(path, deps.clock(), deps.onStep);
+    if (r.nothingToUndo) {
+      io.info(`Nothing to undo: ${path} already is as ${r.backup} left it`);
+      return;
+    }
     io.info(`✓ Restored ${path} from ${r.backup}`);
     if (r.replacedSavedAs) io.info(`  the file it replaced is saved as ${r.replacedSavedAs}`);
     io.info("  credentials setup moved into the keychain stay there as well");
+    io.warn(`${r.backup} stays on disk and holds what the file held, plain-text credentials included; delete it once Docker works`);
     return;
   }
 

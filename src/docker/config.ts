@@ -317,8 +317,14 @@ async function writeCopy(path: string, kind: "backup" | "undone", text: string, 
   }
 }
 
-/** Saves config.json's current text as a timestamped backup (0600, same owner); returns the backup's path. */
-export function writeBackup(file: DockerConfigFile & { text: string }, now: Date): Promise<string> {
+/**
+ * Saves config.json's current text as a timestamped backup (0600, same owner); returns the backup's path. When the
+ * newest backup already holds exactly this text (setup run again, or started again), that one is returned instead:
+ * each plain-text copy on disk is one more place a secret lives.
+ */
+export async function writeBackup(file: DockerConfigFile & { text: string }, now: Date): Promise<string> {
+  const newest = (await listBackups(file.path)).at(-1);
+  if (newest && (await readFile(newest, "utf8").catch(() => null)) === file.text) return newest;
   return writeCopy(file.path, "backup", file.text, file.ownership, now);
 }
 
@@ -343,12 +349,15 @@ export async function listBackups(path: string): Promise<string[]> {
 export interface Restored {
   backup: string;
   replacedSavedAs: string | null;
+  /** The file already held the newest backup's text (an undo done before): nothing was written. */
+  nothingToUndo?: true;
 }
 
 /**
  * Puts the newest backup back as config.json, atomically. The file it replaces is saved first (as
  * config.json.hubpat-undone-<time>), so an undo loses nothing either. Refuses a symlinked config.json and a
- * backup that is not JSON.
+ * backup that is not JSON; does nothing when config.json already is that backup (undo twice), and nothing when
+ * another program wrote config.json meanwhile. Each failure says which files it left.
  */
 export async function restoreLatestBackup(path: string, now: Date, onStep?: StepHook): Promise<Restored> {
   const backups = await listBackups(path);
@@ -358,8 +367,25 @@ export async function restoreLatestBackup(path: string, now: Date, onStep?: Step
   parseDockerConfig(backup, text);
   // Not parsed: an unparsable file may be put right by its backup (a symlink, a non-file or a read-only file may not).
   const current = await readDockerConfigText(path);
-  const replacedSavedAs = current.text === null ? null : await writeCopy(path, "undone", current.text, current.ownership, now);
-  await onStep?.("saved-current");
-  await writeFileAtomic(path, text, current.ownership, onStep);
+  if (current.text === text) return { backup, replacedSavedAs: null, nothingToUndo: true };
+  let replacedSavedAs: string | null = null;
+  try {
+    replacedSavedAs = current.text === null ? null : await writeCopy(path, "undone", current.text, current.ownership, now);
+    await onStep?.("saved-current");
+    if (!(await writeFileIfUnchanged(path, current.text, text, current.ownership, onStep))) {
+      throw new DockerConfigError(`${path} changed while undo ran (another program wrote it): it is as that program left it${leftNote(replacedSavedAs)}`, { hint: "run setup --undo again" });
+    }
+  } catch (err) {
+    if (err instanceof DockerConfigError) throw err;
+    const code = errno(err);
+    if (!code) throw err;
+    throw new DockerConfigError(`cannot restore ${path} from ${backup} (${code}): ${path} is unchanged${leftNote(replacedSavedAs)}`, {
+      cause: err,
+      hint: code === "ENOSPC" ? "free some space, then run setup --undo again" : "check the file and its directory are writable, then run setup --undo again",
+    });
+  }
   return { backup, replacedSavedAs };
 }
+
+/** "; left on disk: <copy> (…)", or nothing when no copy was made. */
+const leftNote = (copy: string | null) => (copy ? `; left on disk: ${copy}, a copy of it made before the restore (plain text: delete it when done)` : "");

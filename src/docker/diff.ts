@@ -1,7 +1,7 @@
 // A unified diff of two small texts (config.json before and after setup), with the secrets in them masked.
 import { goFold, parseJsonTree, type JsonTree } from "./go-json.js";
 
-/** A key whose value (and everything under it) can be a secret, by its name in Go's folding ("Auth", "\\u0061uth"). */
+/** A key whose value (and everything under it) can be a secret, by its name in Go's folding ("Auth", "\u0061uth"). */
 const isSecretKey = (key: string) => goFold(key) !== "auths" && /auth|token|secret|passw|cookie|credential/.test(goFold(key));
 /** A URL with userinfo ("http://user:password@proxy:3128"): the userinfo is masked, the rest shown. */
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^@/?#\s]*@/i;

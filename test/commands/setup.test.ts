@@ -234,8 +234,47 @@ describe("runSetup", () => {
         `✓ Restored ${t.path} from ${join(t.dir, "config.json.hubpat-backup-20261123T120000Z")}`,
         `  the file it replaced is saved as ${join(t.dir, "config.json.hubpat-undone-20261123T120500Z")}`,
         "  credentials setup moved into the keychain stay there as well",
+        `! ${join(t.dir, "config.json.hubpat-backup-20261123T120000Z")} stays on disk and holds what the file held, plain-text credentials included; delete it once Docker works`,
       ]);
       expect(t.store.entries.size).toBe(3);
+
+      // A second undo has nothing to undo: it says so and writes no further copy.
+      const files = t.files();
+      t.err.length = 0;
+      t.deps.clock = () => new Date("2026-11-23T12:06:00Z");
+      await runSetup({ dryRun: false, undo: true }, t.deps);
+      expect(t.err).toEqual([`Nothing to undo: ${t.path} already is as ${join(t.dir, "config.json.hubpat-backup-20261123T120000Z")} left it`]);
+      expect(t.files()).toEqual(files);
+      expect(readFileSync(t.path, "utf8")).toBe(ODD);
+    });
+
+    it("names what it left on disk when the restore cannot be written (a full disk)", async () => {
+      const t = setupEnv(ODD);
+      await runSetup(OPTS, t.deps);
+      t.deps.clock = () => new Date("2026-11-23T12:05:00Z");
+      const after = readFileSync(t.path, "utf8");
+      // The disk fills up after the copy of the current file is saved, as the restore itself is written.
+      t.deps.onStep = (step) => {
+        if (step === "temp-written") throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+      };
+      const err = await rejection(runSetup({ dryRun: false, undo: true }, t.deps));
+      const undone = join(t.dir, "config.json.hubpat-undone-20261123T120500Z");
+      expect(err.message).toBe(`cannot restore ${t.path} from ${join(t.dir, "config.json.hubpat-backup-20261123T120000Z")} (ENOSPC): ${t.path} is unchanged; left on disk: ${undone}, a copy of it made before the restore (plain text: delete it when done)`);
+      expect((err as DockerConfigError).hint).toBe("free some space, then run setup --undo again");
+      expect(readFileSync(t.path, "utf8")).toBe(after);
+      expect(t.files()).toEqual(["config.json", "config.json.hubpat-backup-20261123T120000Z", "config.json.hubpat-undone-20261123T120500Z"]);
+    });
+
+    it("makes no second plain-text backup when setup runs again over the same file (after an undo)", async () => {
+      const t = setupEnv(ODD);
+      await runSetup(OPTS, t.deps);
+      t.deps.clock = () => new Date("2026-11-23T12:05:00Z");
+      await runSetup({ dryRun: false, undo: true }, t.deps);
+      t.err.length = 0;
+      t.deps.clock = () => new Date("2026-11-23T12:10:00Z");
+      await runSetup(OPTS, t.deps);
+      expect(t.files()).toEqual(["config.json", "config.json.hubpat-backup-20261123T120000Z", "config.json.hubpat-undone-20261123T120500Z"]);
+      expect(t.err).toContain(`  backup: ${join(t.dir, "config.json.hubpat-backup-20261123T120000Z")} (undo with: hub-tokens setup --undo)`);
     });
 
     it("with --dry-run only names the backup it would restore", async () => {
