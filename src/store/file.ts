@@ -7,11 +7,13 @@
 // {"v":1,"services":{"docker-credential-hubpat":{"<server URL>":{"username":…,"secret":…,"tokenId"?:…}},
 // "hubpat-session":{…}}}. The file is 0600 and its directory 0700; a file others can read is refused, not used.
 // Writes go to a temporary file that is renamed over the old one, so a reader never sees half a file, and take a
-// lock file first, so concurrent helpers (Docker runs several at once) lose no one's change.
+// lock file first (holding the writer's pid, so a lock whose holder was killed is broken at once), so concurrent
+// helpers (Docker runs several at once) lose no one's change. Under the lock, temp files that killed writers left
+// (plain-text copies) are removed. A symlinked credentials.json stays a link: writes replace the file it points to.
 // Only node: built-ins here: the helper loads this on every credential lookup.
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { chmodSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeFileAtomicSync } from "./atomic.js";
 import { KeychainError } from "./errors.js";
@@ -73,18 +75,37 @@ interface Document {
 }
 
 /**
- * Milliseconds a writer waits for the lock before giving up, and after which a lock is taken as abandoned (a
- * holder keeps it for one read and one write, milliseconds). Stale comes first, so a lock left by a killed
- * helper costs the next writer a few seconds, not a failure.
+ * Milliseconds a writer waits for a lock whose holder is alive before giving up (a holder keeps it for one read and
+ * one write, milliseconds). A lock whose holder is gone is broken at once, by the holder's liveness, not its age;
+ * only a lock that names no holder (hubpat before this version wrote empty ones) is judged by age.
  */
 const LOCK_WAIT_MS = 10_000;
-const STALE_LOCK_MS = 5_000;
+const ANONYMOUS_STALE_MS = 5_000;
 
-/** CredentialStore in a 0600 JSON file; one instance per keychain service name, sharing the file. */
+/** The temp files writeFileAtomicSync makes beside `base` (`<base>.<pid>.<random>.tmp`). */
+const tempPattern = (base: string) => new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.\\d+\\.[0-9a-z]+\\.tmp$`);
+
+/** Whether process `pid` exists (EPERM: it does, as another user). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * CredentialStore in a 0600 JSON file; one instance per keychain service name, sharing the file. A symlinked
+ * credentials.json is kept as a link: reads and writes go to the file it points to (a dotfiles checkout, say), so
+ * what is erased is erased there, not left behind in the target while a new regular file replaces the link.
+ */
 export class FileStore implements CredentialStore {
   constructor(
     readonly path: string,
     private readonly service: string,
+    private readonly lockWaitMs = LOCK_WAIT_MS,
   ) {}
 
   async get(serverURL: string): Promise<StoredCredential | null> {
@@ -155,6 +176,7 @@ export class FileStore implements CredentialStore {
     }
     const unlock = await this.lock();
     try {
+      this.removeLeftovers();
       const doc = this.read();
       if (change(doc)) this.write(doc);
     } finally {
@@ -162,22 +184,70 @@ export class FileStore implements CredentialStore {
     }
   }
 
-  /** Writes the whole document to a new 0600 file and renames it over the old one. */
+  /** Writes the whole document to a new 0600 file and renames it over the old one (over a link's target). */
   private write(doc: Document): void {
+    const target = this.target();
     try {
-      writeFileAtomicSync(this.path, `${JSON.stringify(doc, null, 2)}\n`, { fsync: true });
+      writeFileAtomicSync(target, `${JSON.stringify(doc, null, 2)}\n`, { fsync: true });
     } catch (err) {
-      throw problem(`can't write ${this.path} (${(err as NodeJS.ErrnoException).code ?? "error"})`, err);
+      throw problem(`can't write ${target} (${(err as NodeJS.ErrnoException).code ?? "error"})`, err);
     }
   }
 
-  /** Takes `<file>.lock` (O_EXCL); waits while another process holds it; breaks one left by a crash. */
+  /** The file writes replace: the path itself, or where it links to (also when that file does not exist yet). */
+  private target(): string {
+    let link: string;
+    try {
+      if (!lstatSync(this.path).isSymbolicLink()) return this.path;
+      link = readlinkSync(this.path);
+    } catch {
+      return this.path;
+    }
+    try {
+      return realpathSync(this.path);
+    } catch {
+      return resolve(dirname(this.path), link); // a dangling link: the file it names is created
+    }
+  }
+
+  /**
+   * Removes temp files a killed or interrupted writer left (full plain-text copies of the file). Called under the
+   * lock: every writer holds it while its temp file exists, so any temp file seen then is a leftover.
+   */
+  private removeLeftovers(): void {
+    for (const file of new Set([this.path, this.target()])) {
+      let names: string[];
+      try {
+        names = readdirSync(dirname(file));
+      } catch {
+        continue;
+      }
+      const pattern = tempPattern(basename(file));
+      for (const name of names.filter((n) => pattern.test(n))) {
+        try {
+          unlinkSync(join(dirname(file), name));
+        } catch {
+          // gone already
+        }
+      }
+    }
+  }
+
+  /**
+   * Takes `<file>.lock` (O_EXCL) with this process's pid in it; waits while a live process holds it; breaks at once
+   * one whose holder is gone (killed mid-write), and one naming no holder once it is old.
+   */
   private async lock(): Promise<() => void> {
     const lockPath = `${this.path}.lock`;
-    const deadline = Date.now() + LOCK_WAIT_MS;
+    const deadline = Date.now() + this.lockWaitMs;
     for (;;) {
       try {
-        closeSync(openSync(lockPath, "wx", 0o600));
+        const fd = openSync(lockPath, "wx", 0o600);
+        try {
+          writeSync(fd, `${process.pid}\n`);
+        } finally {
+          closeSync(fd);
+        }
         return () => {
           try {
             unlinkSync(lockPath);
@@ -188,14 +258,51 @@ export class FileStore implements CredentialStore {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw problem(`can't lock ${this.path} (${(err as NodeJS.ErrnoException).code ?? "error"})`, err);
       }
-      try {
-        if (Date.now() - statSync(lockPath).mtimeMs > STALE_LOCK_MS) unlinkSync(lockPath);
-      } catch {
-        // released meanwhile
+      const holder = this.lockHolder(lockPath);
+      if (holder === "gone") this.breakLock(lockPath);
+      else if (Date.now() > deadline) {
+        throw problem(`${lockPath} stayed locked for ${this.lockWaitMs / 1000} s${typeof holder === "number" ? ` by process ${holder}, which is still running` : ""}: if no hubpat is running, delete it`);
       }
-      if (Date.now() > deadline) throw problem(`${lockPath} stayed locked for ${LOCK_WAIT_MS / 1000} s: if no hubpat is running, delete it`);
       await sleep(2 + Math.floor(Math.random() * 8));
     }
+  }
+
+  /** Who holds the lock: a live pid, "gone" (dead, or an old anonymous lock), or "unknown" (just being written). */
+  private lockHolder(lockPath: string): number | "gone" | "unknown" {
+    let text: string;
+    let age: number;
+    try {
+      text = readFileSync(lockPath, "utf8");
+      age = Date.now() - statSync(lockPath).mtimeMs;
+    } catch {
+      return "unknown"; // released meanwhile: try again
+    }
+    const pid = /^(\d+)\n?$/.exec(text)?.[1];
+    if (pid === undefined) return age > ANONYMOUS_STALE_MS ? "gone" : "unknown";
+    return isAlive(Number(pid)) ? Number(pid) : "gone";
+  }
+
+  /**
+   * Removes a lock whose holder is gone. Moved aside first and checked there, so that a lock another waiter took
+   * meanwhile (after breaking the same stale one) is put back, not deleted.
+   */
+  private breakLock(lockPath: string): void {
+    const aside = `${lockPath}.${process.pid}.stale`;
+    try {
+      renameSync(lockPath, aside);
+    } catch {
+      return; // someone else broke or released it
+    }
+    if (this.lockHolder(aside) === "gone") {
+      unlinkSync(aside);
+      return;
+    }
+    try {
+      linkSync(aside, lockPath);
+    } catch {
+      // a new lock is already there: that one stands
+    }
+    unlinkSync(aside);
   }
 }
 

@@ -3,11 +3,13 @@
 // directly and through the built helper as Docker runs it; plus what makes it safe enough to offer: 0600 in a
 // 0700 directory, atomic writes under a lock, a warning on every use, and never chosen unless asked for.
 import fc from "fast-check";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { handle, NOT_FOUND } from "../../src/helper/protocol.js";
 import { KeychainError } from "../../src/store/errors.js";
 import { configDir, CREDENTIALS_FILE, FileStore, insecureStorageChosen } from "../../src/store/file.js";
@@ -82,6 +84,79 @@ describe("FileStore", () => {
     utimesSync(`${path}.lock`, old, old);
     await new FileStore(path, HELPER_SERVICE).set("r.test", { username: "u", secret: "s" });
     expect(readdirSync(dir)).toEqual([CREDENTIALS_FILE]);
+  });
+
+  it("breaks a lock at once when the process named in it is gone, however fresh the lock looks", async () => {
+    const dir = tempDir();
+    const path = join(dir, CREDENTIALS_FILE);
+    const dead = spawnSync("true").pid!;
+    // A lock stamped in the future: an age rule would keep it for good; the holder's liveness breaks it.
+    writeFileSync(`${path}.lock`, `${dead}\n`, { mode: 0o600 });
+    const later = new Date(Date.now() + 3_600_000);
+    utimesSync(`${path}.lock`, later, later);
+    await new FileStore(path, HELPER_SERVICE, 2_000).set("r.test", { username: "u", secret: "s" });
+    expect(readdirSync(dir)).toEqual([CREDENTIALS_FILE]);
+  });
+
+  it("waits for a lock whose holder is alive, then names it", async () => {
+    const dir = tempDir();
+    const path = join(dir, CREDENTIALS_FILE);
+    const holder = spawn("sleep", ["30"]);
+    onTestFinished(() => void holder.kill());
+    writeFileSync(`${path}.lock`, `${holder.pid}\n`, { mode: 0o600 });
+    const err = await new FileStore(path, HELPER_SERVICE, 300).set("r.test", { username: "u", secret: "s" }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(KeychainError);
+    expect((err as Error).message).toContain(`${path}.lock stayed locked for 0.3 s by process ${holder.pid}, which is still running: if no hubpat is running, delete it`);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("removes under the lock the temp files interrupted writers left (plain-text copies), and only those", async () => {
+    const dir = tempDir();
+    const path = join(dir, CREDENTIALS_FILE);
+    const store = new FileStore(path, HELPER_SERVICE);
+    await store.set("r.test", { username: "u", secret: "kept-secret" });
+    for (const name of [`${CREDENTIALS_FILE}.4242.lx1abc.tmp`, `${CREDENTIALS_FILE}.${process.pid}.zz9.tmp`]) writeFileSync(join(dir, name), '{"v":1,"services":{"x":{"r":{"username":"u","secret":"leftover-secret"}}}}', { mode: 0o600 });
+    writeFileSync(join(dir, "notes.txt"), "mine");
+    await store.set("s.test", { username: "u", secret: "s" });
+    expect(readdirSync(dir).sort()).toEqual([CREDENTIALS_FILE, "notes.txt"]);
+  });
+
+  it("leaves no temp file behind after real SIGKILLs of storing helpers, once the next store runs", async () => {
+    const dir = tempDir();
+    const env = { ...noKeychain(dir), HUBPAT_STORE: "file", HUBPAT_INSECURE_STORAGE: "1" };
+    const conf = join(dir, "conf");
+    for (let i = 0; i < 12; i++) {
+      const child = spawn(NODE, [HELPER_BIN, "store"], { env, stdio: ["pipe", "ignore", "ignore"] });
+      const exited = new Promise((r) => child.once("exit", r));
+      child.stdin.end(storeInput(`r${i}.test`, "u", `killed-secret-${i}`));
+      await sleep(100 + Math.floor(Math.random() * 150));
+      child.kill("SIGKILL");
+      await exited;
+    }
+    const last = await hubpat(["store"], storeInput("final.test", "u", "s"), env);
+    expect(last.exitCode).toBe(0);
+    expect(readdirSync(conf).filter((n) => n !== CREDENTIALS_FILE && n !== "config.json")).toEqual([]);
+  });
+
+  it("keeps a symlinked credentials.json a link, and erases from the file it points to", async () => {
+    const dir = tempDir();
+    const elsewhere = join(dir, "dotfiles");
+    mkdirSync(elsewhere, { mode: 0o700 });
+    const conf = join(dir, "conf");
+    mkdirSync(conf, { mode: 0o700 });
+    const path = join(conf, CREDENTIALS_FILE);
+    const target = join(elsewhere, "hubpat-credentials.json");
+    symlinkSync(target, path); // dangling until the first write
+    const store = new FileStore(path, HELPER_SERVICE);
+    await store.set("r.test", { username: "u", secret: "linked-secret" });
+    expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, "utf8")).toContain("linked-secret");
+    expect(mode(target)).toBe(0o600);
+    await store.delete("r.test");
+    expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, "utf8")).not.toContain("linked-secret");
+    expect(await store.get("r.test")).toBeNull();
+    expect(readdirSync(elsewhere)).toEqual(["hubpat-credentials.json"]);
   });
 
   it("answers the protocol byte for byte as on the keychain", async () => {
