@@ -1,7 +1,8 @@
-// Replaces a token with a new one of the same label (marked rotated, with the date), scope and lifetime, in an
-// order that never leaves Docker without a working token: create, verify with the registry's token service
-// (as `docker login` would), store for Docker, and only then deactivate (or delete) the old one. A failure at
-// any step undoes what it can and says what state the tokens are in; the old token keeps working throughout.
+// Replaces a token with a new one of the same label (marked rotated, with the date and the old token's short id),
+// scope and lifetime, in an order that never leaves Docker without a working token: create, verify with the
+// registry's token service (as `docker login` would), store for Docker, and only then deactivate (or delete) the old
+// one. A failure at any step undoes what it can and says what state the tokens are in; the old token keeps working
+// throughout. The mark is how a later rotate finds what a killed one left (step 0) and a create whose answer was lost.
 import { DOCKER_HUB_KEY, type Deps } from "../cli/deps.js";
 import { isoTime } from "../cli/io.js";
 import { requireSession } from "../cli/session.js";
@@ -23,13 +24,30 @@ export interface RotateOptions {
   json: boolean;
 }
 
-const ROTATED = /\s*\(rotated \d{4}-\d{2}-\d{2}\)$/;
+/** The mark a rotation adds; older hubpat wrote it without the ", from <short id>" part. */
+const ROTATED = /\s*\(rotated \d{4}-\d{2}-\d{2}(?:, from ([0-9a-f]{8}))?\)$/;
 const MAX_LABEL = 100;
+const shortId = (id: string) => id.slice(0, 8);
 
-/** "laptop (rotated 2026-11-23)": the old label, an earlier rotation mark replaced, within the Hub's 100 characters. */
-export function rotatedLabel(label: string, now: Date): string {
-  const mark = ` (rotated ${now.toISOString().slice(0, 10)})`;
-  return `${label.replace(ROTATED, "").slice(0, MAX_LABEL - mark.length).trimEnd()}${mark}`;
+/**
+ * "laptop (rotated 2026-11-23, from 0d8f2a1c)": the old label, an earlier rotation mark replaced, and the old
+ * token's short id, within the Hub's 100 characters. The id makes each rotated token's label its own (eight
+ * rotations of one laptop token are no longer eight identical labels), and it is how the next rotate of the same
+ * token finds what an interrupted one created.
+ */
+export function rotatedLabel(old: Pick<Token, "label" | "id">, now: Date): string {
+  const mark = ` (rotated ${now.toISOString().slice(0, 10)}, from ${shortId(old.id)})`;
+  return `${old.label.replace(ROTATED, "").slice(0, MAX_LABEL - mark.length).trimEnd()}${mark}`;
+}
+
+/** The short id of the token `label` says it was rotated from; undefined when it says none. */
+function rotatedFrom(label: string): string | undefined {
+  return ROTATED.exec(label)?.[1];
+}
+
+/** Tokens a rotation of `old` created but never finished with (killed, or its answer lost): same mark, not Docker's. */
+function orphansOf(old: Token, tokens: Token[], heldId: string | undefined): Token[] {
+  return tokens.filter((t) => t.id !== old.id && t.id !== heldId && rotatedFrom(t.label) === shortId(old.id));
 }
 
 /** The new token's expiry: the old one's lifetime again, from now; none when the old one never expired. */
@@ -71,13 +89,33 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
   const now = deps.clock();
   const expiresAt = opts.expires !== undefined ? parseExpiry(opts.expires, now) : sameLifetime(old, now);
 
-  // 1. Create.
+  // 0. Clean up after an earlier rotation that did not finish. Tokens it created for `old` that Docker never got
+  // are deleted; and if `old` itself came from a rotation whose predecessor still works (killed after storing for
+  // Docker, before retiring), that predecessor is retired now, as that rotation would have.
+  for (const orphan of orphansOf(old, list.tokens, held?.tokenId)) {
+    await hub.deleteToken(orphan.id).then(
+      () => io.info(`${ok} Deleted ${tokenName(orphan)}, left over from an earlier rotation of ${oldName} that did not finish`),
+      (err: unknown) => io.warn(`${tokenName(orphan)} is left over from an earlier rotation of ${oldName}, and deleting it failed (${messageOf(err)}): delete it with hub-tokens delete ${orphan.id}`),
+    );
+  }
+  const predecessor = forDocker ? list.tokens.find((t) => t.isActive && t.id !== old.id && t.id.startsWith(rotatedFrom(old.label) ?? "-")) : undefined;
+  if (predecessor) {
+    await (opts.delete ? hub.deleteToken(predecessor.id) : hub.updateToken(predecessor.id, { isActive: false })).then(
+      () => io.info(`${ok} ${opts.delete ? "Deleted" : "Deactivated"} ${tokenName(predecessor)}, which the interrupted rotation to ${oldName} left working`),
+      (err: unknown) => io.warn(`${tokenName(predecessor)} still works though ${oldName} replaced it, and retiring it failed (${messageOf(err)}): run hub-tokens deactivate ${predecessor.id}`),
+    );
+  }
+
+  // 1. Create. When the answer is lost (the connection dropped, a timeout, a 5xx), the Hub may have made the token
+  // anyway: it is found by its label, which no other token has (step 0), and deleted again.
+  const label = rotatedLabel(old, now);
   let created: CreatedToken;
   try {
-    created = await io.progress("Creating the new token", () => hub.createToken({ label: rotatedLabel(old.label, now), scopes: old.scopes, ...(expiresAt ? { expiresAt } : {}) }));
+    created = await io.progress("Creating the new token", () => hub.createToken({ label, scopes: old.scopes, ...(expiresAt ? { expiresAt } : {}) }));
   } catch (err) {
     const Failure = err instanceof AuthError ? AuthError : HubpatError;
-    throw new Failure(`could not create the new token (${messageOf(err)}); ${still}`, { cause: err });
+    const made = err instanceof AuthError ? "" : await takeBackLost(hub, label);
+    throw new Failure(`could not create the new token (${messageOf(err)})${made}; ${still}`, { cause: err });
   }
   const newName = tokenName(created);
   io.info(`${ok} Created ${io.color.bold(newName)}: ${scopeWording(created)}, ${created.expiresAt ? `expires ${isoTime(created.expiresAt)}` : "never expires"}`);
@@ -134,6 +172,23 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
       old: opts.delete ? { ...tokenJson(old, now, null), deleted: true } : { ...tokenJson(retired ?? old, now, null), deleted: false },
       storedForDocker: forDocker,
     });
+  }
+}
+
+/** After a create whose answer did not come: finds a token the request made anyway, by its label, and deletes it. */
+async function takeBackLost(hub: Hub, label: string): Promise<string> {
+  let made: Token | undefined;
+  try {
+    made = (await hub.listTokens()).tokens.find((t) => t.label === label);
+  } catch (err) {
+    return `; whether the Hub made it anyway could not be checked (${messageOf(err)}): look for "${label}" in hub-tokens list, and delete it`;
+  }
+  if (!made) return "";
+  try {
+    await hub.deleteToken(made.id);
+    return `; the Hub had made it anyway (${tokenName(made)}), and it was deleted again`;
+  } catch (err) {
+    return `; the Hub had made it anyway (${tokenName(made)}), and deleting it failed (${messageOf(err)}): delete it with hub-tokens delete ${made.id}`;
   }
 }
 

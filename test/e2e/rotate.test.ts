@@ -46,7 +46,7 @@ describe.skipIf(!haveSecretService())("hub-tokens rotate, the built binary", () 
     expect(r.stderr).not.toContain(after.Secret);
 
     const fresh = hub.state.patBySecret("mona", after.Secret)!;
-    expect(fresh.token_label).toMatch(/^laptop \(rotated \d{4}-\d{2}-\d{2}\)$/);
+    expect(fresh.token_label).toMatch(/^laptop \(rotated \d{4}-\d{2}-\d{2}, from [0-9a-f]{8}\)$/);
     expect(fresh.scopes).toEqual(["repo:write"]);
     expect(hub.state.patBySecret("mona", before.Secret)?.is_active).toBe(false);
     const registry = new HubClient({ baseUrl: hub.url });
