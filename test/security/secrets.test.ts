@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { haveSecretService, startKeyringSession, type KeyringSession } from "../../scripts/keyring-session.mjs";
 import { runTokens } from "../../src/cli/entry.js";
 import { runCreate } from "../../src/commands/create.js";
 import { runDelete } from "../../src/commands/delete.js";
@@ -20,6 +19,7 @@ import { HubClient } from "../../src/hub/client.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import { sink, testDeps } from "../fakes/deps.js";
 import { HELPER_BIN, ROOT, runHelperProcess } from "../fakes/helper-process.js";
+import { everyStore, type StoreWorld } from "../fakes/every-store.js";
 import { failure, MONA, TOTP_SECRET, useEmulator } from "../fakes/hub.js";
 import { expectNoSecretLeak, expectSecretsOnlyOnStdin } from "../fakes/secrets.js";
 
@@ -130,8 +130,11 @@ describe("commands against the emulator, with --debug", () => {
   });
 });
 
-describe.skipIf(!haveSecretService())("the built hub-tokens and helper, as processes", () => {
-  let keyring: KeyringSession;
+// The same sweep in every store the helper can be told to use (test/fakes/every-store.ts): the keychain, pass, the
+// kernel keyring and the plain file. Only the keychain starts no process; pass and the kernel store run pass/gpg
+// and keyctl, and no secret may reach their argv.
+describe.each(everyStore())("the built hub-tokens and helper, as processes, on the $name store", (kind) => {
+  let world: StoreWorld;
   let hub: Emulator;
   let env: NodeJS.ProcessEnv;
   let conf: string;
@@ -149,7 +152,7 @@ describe.skipIf(!haveSecretService())("the built hub-tokens and helper, as proce
   };
 
   beforeAll(async () => {
-    keyring = await startKeyringSession("unlocked");
+    world = await kind.start();
     hub = await startEmulator({ users: [{ ...MONA, totpSecret: TOTP_SECRET }] });
     const root = mkdtempSync(join(tmpdir(), "hubpat-hygiene-"));
     conf = join(root, "conf");
@@ -157,15 +160,15 @@ describe.skipIf(!haveSecretService())("the built hub-tokens and helper, as proce
     mkdirSync(temp, { mode: 0o700 });
     children = join(root, "children.jsonl");
     // TMPDIR too: whatever hubpat might leave in a temp dir lands where this test can look.
-    env = { ...keyring.env, HUBPAT_HUB_URL: hub.url, HUBPAT_CONFIG_DIR: conf, TMPDIR: temp, HUBPAT_RECORD_CHILDREN: children };
+    env = { ...world.env, HUBPAT_HUB_URL: hub.url, HUBPAT_CONFIG_DIR: conf, TMPDIR: temp, HUBPAT_RECORD_CHILDREN: children };
   });
   afterAll(async () => {
     await hub?.close();
-    await keyring?.close();
+    await world?.close();
     expect(hub.unhandled).toEqual([]);
   });
 
-  it("log in, create, list, delete and log out leaving no secret anywhere but the keychain, starting no process", async () => {
+  it("log in, create, list, delete and log out leaving no secret anywhere but the store, no secret in any argv", async () => {
     const code = hub.currentCode("mona");
     expect((await run(["login", "-u", "mona", "--password-stdin"], `${MONA.password}\n${code}\n`)).exitCode).toBe(0);
     const sessions = [...hub.state.sessions.keys()];
@@ -174,33 +177,45 @@ describe.skipIf(!haveSecretService())("the built hub-tokens and helper, as proce
     expect(printed.exitCode).toBe(0);
     const pat = printed.stdout.trim();
     expect((await run(["create", "--label", "laptop", "--scope", "repo:write", "--expires", "never", "--docker-login"])).exitCode).toBe(0);
+    const before = await runHelperProcess(["get"], "https://index.docker.io/v1/", env, [process.execPath, HELPER_BIN]);
+    const firstDockerPat = (JSON.parse(before.stdout) as { Secret: string }).Secret;
+    expect((await run(["--debug", "rotate"])).exitCode).toBe(0);
     const got = await runHelperProcess(["get"], "https://index.docker.io/v1/", env, [process.execPath, HELPER_BIN]);
     const dockerPat = (JSON.parse(got.stdout) as { Secret: string }).Secret;
+    expect(dockerPat).not.toBe(firstDockerPat);
+    // A failing Hub answer (404), with --debug: its message and debug lines hold no secret either.
+    expect((await run(["--debug", "inspect", "no-such-token"])).exitCode).not.toBe(0);
     expect((await run(["--debug", "list", "--json"])).exitCode).toBe(0);
     expect((await run(["--debug", "status"])).exitCode).toBe(0);
     expect((await run(["--debug", "rm", "ci", "--yes"])).exitCode).toBe(0);
     expect((await run(["logout"])).exitCode).toBe(0);
 
-    const secrets = [MONA.password, code, ...sessions, dockerPat];
+    const secrets = [MONA.password, code, ...sessions, firstDockerPat, dockerPat];
     // The one PAT printed on purpose appears in that one stdout and nowhere else.
     expectNoSecretLeak([pat], { stderr: outputs.map((o) => o.stderr).join("\n"), stdout: outputs.filter((o) => o !== printed).map((o) => o.stdout).join("\n") });
-    expectNoSecretLeak(secrets, { stdout: outputs.map((o) => o.stdout).join("\n"), stderr: outputs.map((o) => o.stderr).join("\n") + got.stderr });
-    expectNoSecretLeak([...secrets, pat], { dirs: [conf, temp] });
+    expectNoSecretLeak(secrets, { stdout: outputs.map((o) => o.stdout).join("\n"), stderr: outputs.map((o) => o.stderr).join("\n") + got.stderr + before.stderr });
+    // The plain file store's own file is where its secrets are meant to be; pass's files are encrypted and searched.
+    const storeDirs = [world.env.PASSWORD_STORE_DIR].filter((d): d is string => d !== undefined);
+    expectNoSecretLeak([...secrets, pat], { dirs: [conf, temp, ...storeDirs], except: [join(conf, "credentials.json")] });
     for (const argv of argvs) expectSecretsOnlyOnStdin([...secrets, pat], argv, env);
-    // hubpat starts no child process at all, so no secret can reach one's argv.
-    let started: string[] = [];
+    let started: string[][] = [];
     try {
-      started = readFileSync(children, "utf8").trim().split("\n").filter(Boolean);
+      started = readFileSync(children, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as string[]);
     } catch {
       // never written: nothing started
     }
-    expect(started).toEqual([]);
+    // With the keychain hubpat starts no child process at all; pass and keyctl are started with no secret in argv.
+    if (kind.name === "keychain" || kind.name === "file") expect(started).toEqual([]);
+    else {
+      expect(started.length).toBeGreaterThan(0);
+      expectNoSecretLeak([...secrets, pat], { argv: started });
+    }
   });
 
   it("writes its settings 0600 in a 0700 directory, and nothing else there", () => {
     expect(mode(conf)).toBe(0o700);
-    expect(readdirSync(conf)).toEqual(["config.json"]);
-    expect(mode(join(conf, "config.json"))).toBe(0o600);
+    expect(readdirSync(conf).sort()).toEqual(kind.name === "file" ? ["config.json", "credentials.json"] : ["config.json"]);
+    for (const f of readdirSync(conf)) expect(mode(join(conf, f))).toBe(0o600);
     // Node's compile cache (bin/*.cjs turns it on) holds compiled code only; the search above covered it too.
     expect(readdirSync(temp).filter((f) => f !== "node-compile-cache")).toEqual([]);
   });
