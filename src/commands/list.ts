@@ -63,13 +63,13 @@ export async function runList(opts: ListOptions, deps: Pick<Deps, "io" | "hub" |
   const { dropped } = io.table(tokens, columns);
   if (!io.isTsv) {
     io.print("");
-    for (const line of listFooter(tokens.length, list, opts.active ? "active" : opts.inactive ? "inactive or expired" : undefined, dropped)) io.print(line);
+    for (const line of listFooter(tokens.length, list, opts.active ? "active" : opts.inactive ? "inactive" : undefined, dropped)) io.print(line);
   }
 }
 
 /**
  * The lines under the table: what is shown, with the Hub toolbar's figures for the whole account
- * ("2 of 4 tokens (inactive or expired); 3 active, 1 inactive"), then the columns the terminal had no room for.
+ * ("1 of 4 tokens (inactive); 3 active, 1 inactive": is_active as the Hub counts it), then the columns the terminal had no room for.
  */
 export function listFooter(shown: number, all: { total: number; activeCount: number }, filter: string | undefined, dropped: readonly string[]): string[] {
   const account = `${all.activeCount} active, ${all.total - all.activeCount} inactive`;

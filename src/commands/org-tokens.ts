@@ -11,6 +11,7 @@ import { deleteOfKind, type DeleteOptions } from "./delete.js";
 import { listFooter } from "./list.js";
 import { pickTokens } from "./resolve.js";
 import type { TokenKind } from "./token-kind.js";
+import { inTokenSet } from "./token-sets.js";
 import { colorStatus, inspectTime, printRecords, tokenName, tokenStatus } from "./token-view.js";
 
 export interface OrgListOptions {
@@ -96,7 +97,7 @@ export async function runOrgList(opts: OrgListOptions, deps: OrgDeps): Promise<v
   const hub = await deps.hub();
   const all = await io.progress(`Listing ${opts.org}'s tokens`, () => hub.listOrgTokens(opts.org));
   const now = deps.clock();
-  const tokens = all.filter((t) => (opts.active ? tokenStatus(t, now) === "active" : opts.inactive ? tokenStatus(t, now) !== "active" : true));
+  const tokens = all.filter((t) => (opts.active ? inTokenSet("active", t, now) : opts.inactive ? inTokenSet("inactive", t, now) : true));
   if (opts.quiet) {
     for (const t of tokens) io.print(t.id);
     return;
@@ -119,9 +120,9 @@ export async function runOrgList(opts: OrgListOptions, deps: OrgDeps): Promise<v
   ];
   const { dropped } = io.table(tokens, columns);
   if (!io.isTsv) {
-    const active = all.filter((t) => tokenStatus(t, now) === "active").length;
+    const active = all.filter((t) => t.isActive).length; // as the Hub counts them, like the personal list's footer
     io.print("");
-    for (const line of listFooter(tokens.length, { total: all.length, activeCount: active }, opts.active ? "active" : opts.inactive ? "inactive or expired" : undefined, dropped)) io.print(line);
+    for (const line of listFooter(tokens.length, { total: all.length, activeCount: active }, opts.active ? "active" : opts.inactive ? "inactive" : undefined, dropped)) io.print(line);
   }
 }
 
