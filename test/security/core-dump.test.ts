@@ -37,7 +37,7 @@ async function waitUntilWaiting(pid: number): Promise<string> {
 /** Every core file in `dir`, with how often `secret` occurs in it. */
 function secretInCores(dir: string, secret: string): { cores: number; hits: number } {
   const files = ["core", `core.${0}`].filter((f) => existsSync(join(dir, f)));
-  const all = existsSync(dir) ? readFileSync(join(dir, files[0] ?? "core")) : Buffer.alloc(0);
+  const all = files[0] === undefined ? Buffer.alloc(0) : readFileSync(join(dir, files[0]));
   let hits = 0;
   for (let at = all.indexOf(secret); at >= 0; at = all.indexOf(secret, at + 1)) hits++;
   return { cores: files.length, hits };
@@ -88,7 +88,8 @@ describe.skipIf(!linux)("core dumps", () => {
       expect(await waitUntilWaiting(p.child.pid!)).toBe("00000000");
       p.child.kill(signal);
       expect(await p.exited).toBe(signal);
-      if (coresHere) expect(secretInCores(p.cwd, password)).toEqual({ cores: 1, hits: 0 });
+      // Under Bun, hub-tokens is not dumpable at all (prctl): no core; on Node, a core with no memory in it.
+      if (coresHere) expect(secretInCores(p.cwd, password)).toEqual({ cores: build.name.includes("Bun") ? 0 : 1, hits: 0 });
     });
   });
 });
