@@ -12,6 +12,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promi
 import { userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { errno, HubpatError } from "../errors.js";
+import { isAlive } from "../store/atomic.js";
 import { dockerView, GoDecodeError, parseJsonTree, renderJsonTree, treeOf, type DockerView, type JsonTree } from "./go-json.js";
 
 /** A config.json hubpat will not edit (symlink, not a file, not JSON, read-only), or a failed write. */
@@ -290,15 +291,6 @@ export async function removeStaleTemps(path: string): Promise<number> {
   return removed;
 }
 
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errno(err) === "EPERM";
-  }
-}
 
 /** 2026-11-23T12:00:00.000Z → 20261123T120000Z: sorts as it reads, and is a valid file name everywhere. */
 const stamp = (now: Date) => now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");

@@ -30,3 +30,14 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
     throw err;
   }
 }
+
+/** Whether process `pid` exists (EPERM: it does, as another user): a lock or temp file's writer still running. */
+export function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

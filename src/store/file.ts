@@ -15,7 +15,7 @@ import { chmodSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, readdir
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { writeFileAtomicSync } from "./atomic.js";
+import { isAlive, writeFileAtomicSync } from "./atomic.js";
 import { KeychainError } from "./errors.js";
 import type { CredentialStore, StoredCredential } from "./store.js";
 
@@ -84,17 +84,6 @@ const ANONYMOUS_STALE_MS = 5_000;
 
 /** The temp files writeFileAtomicSync makes beside `base` (`<base>.<pid>.<random>.tmp`). */
 const tempPattern = (base: string) => new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.\\d+\\.[0-9a-z]+\\.tmp$`);
-
-/** Whether process `pid` exists (EPERM: it does, as another user). */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * CredentialStore in a 0600 JSON file; one instance per keychain service name, sharing the file. A symlinked
