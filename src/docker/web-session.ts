@@ -12,6 +12,7 @@ import { HubpatError } from "../errors.js";
 import type { CredentialStore, StoredCredential } from "../store/store.js";
 import type { DockerSessionReader } from "../cli/session.js";
 import { whichOnPath } from "./helper.js";
+import { parseDockerConfig } from "./config.js";
 
 /** Where Docker CLI keeps the web session's access token. */
 export const DOCKER_ACCESS_TOKEN_KEY = "https://index.docker.io/v1/access-token";
@@ -28,7 +29,8 @@ export async function dockerHubHelper(configPath: string): Promise<string | null
     return null;
   }
   try {
-    const cfg = JSON.parse(text) as { credsStore?: unknown; credHelpers?: Record<string, unknown> };
+    // As Docker decodes it: repeated keys merged, field names in any case (go-json.ts).
+    const cfg = parseDockerConfig(configPath, text).view;
     const named = cfg.credHelpers?.[DOCKER_HUB_KEY] ?? cfg.credsStore;
     return typeof named === "string" && named !== "" ? named : null;
   } catch {

@@ -96,3 +96,13 @@ describe.skipIf(!canRun)("setup reads config.json as the Docker CLI does", () =>
     expect([w.dockerFinds(h1), w.dockerFinds(h2)]).toEqual(before);
   });
 });
+
+describe("dockerHubHelper (the web session's lookup of Docker's helper)", () => {
+  it("reads credsStore as Docker does: any case, the last one set winning", async () => {
+    const { dockerHubHelper } = await import("../../src/docker/web-session.js");
+    const dir = mkdtempSync(join(tmpdir(), "hubpat-web-helper-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, "config.json"), '{"credsStore":"pass","CredsStore":"desktop","credsStore":null}');
+    expect(await dockerHubHelper(join(dir, "config.json"))).toBe("desktop");
+  });
+});
