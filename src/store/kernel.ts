@@ -14,7 +14,7 @@
 import { execFile } from "node:child_process";
 import { roundTripCheck } from "./choice.js";
 import { StoreUnusableError } from "./errors.js";
-import type { CheckableStore, StoredCredential, StoreProblem } from "./store.js";
+import { parseCredentialDoc, type CheckableStore, type StoredCredential, type StoreProblem } from "./store.js";
 
 export interface KernelOptions {
   /** hubpat's service; part of each key's description. */
@@ -141,13 +141,7 @@ function keyctlProblem(err: NodeJS.ErrnoException & { killed?: boolean }, stderr
 }
 
 function decode(serverURL: string, raw: string): StoredCredential {
-  try {
-    const doc = JSON.parse(raw) as { v?: unknown; username?: unknown; secret?: unknown; tokenId?: unknown };
-    if (doc.v === 1 && typeof doc.username === "string" && typeof doc.secret === "string") {
-      return { username: doc.username, secret: doc.secret, ...(typeof doc.tokenId === "string" ? { tokenId: doc.tokenId } : {}) };
-    }
-  } catch {
-    // fall through: not ours
-  }
+  const found = parseCredentialDoc(raw);
+  if (found) return found;
   throw new StoreUnusableError(`the kernel key for ${serverURL} is not in hubpat's format`, "erase it with docker logout and log in again");
 }

@@ -12,7 +12,7 @@ import { KeychainError, type KeychainProblem } from "./errors.js";
 import { loadBinding, type KeyringBinding } from "./binding.js";
 import { BusUnreachableError, DBusError, sessionBusSockets } from "./dbus.js";
 import { PromptDismissedError, SecretServiceClient } from "./secret-service.js";
-import { HELPER_SERVICE, type CheckableStore, type StoredCredential, type StoreProblem } from "./store.js";
+import { HELPER_SERVICE, parseCredentialDoc, type CheckableStore, type StoredCredential, type StoreProblem } from "./store.js";
 
 /** The keychain service name of the items the helper serves to Docker. */
 export { HELPER_SERVICE };
@@ -513,14 +513,8 @@ function encodeDoc(doc: Record<string, unknown>): string {
 }
 
 function decode(serverURL: string, raw: string): StoredCredential {
-  try {
-    const doc = JSON.parse(raw) as { v?: unknown; username?: unknown; secret?: unknown; tokenId?: unknown };
-    if (doc.v === 1 && typeof doc.username === "string" && typeof doc.secret === "string") {
-      return { username: doc.username, secret: doc.secret, ...(typeof doc.tokenId === "string" ? { tokenId: doc.tokenId } : {}) };
-    }
-  } catch {
-    // fall through: not ours
-  }
+  const found = parseCredentialDoc(raw);
+  if (found) return found;
   throw new KeychainError("failed", { detail: `the keychain item for ${serverURL} is not in hubpat's format: erase it with docker logout and log in again` });
 }
 

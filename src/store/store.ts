@@ -57,3 +57,19 @@ export interface CheckableStore extends CredentialStore {
   /** Writes, reads back and erases a throwaway item; null when that worked, else what is missing and the fix. */
   check(): Promise<StoreProblem | null>;
 }
+
+/**
+ * The credential in hubpat's item document {"v":1,"username","secret","tokenId"?} (the keychain's and the kernel
+ * keyring's layout), or null when `raw` is not such a document; each store names its own fix for that.
+ */
+export function parseCredentialDoc(raw: string): StoredCredential | null {
+  try {
+    const doc = JSON.parse(raw) as { v?: unknown; username?: unknown; secret?: unknown; tokenId?: unknown };
+    if (doc.v === 1 && typeof doc.username === "string" && typeof doc.secret === "string") {
+      return { username: doc.username, secret: doc.secret, ...(typeof doc.tokenId === "string" ? { tokenId: doc.tokenId } : {}) };
+    }
+  } catch {
+    // not JSON: not ours
+  }
+  return null;
+}
