@@ -318,7 +318,7 @@ export class HubClient implements Hub {
       // CONTRACT "More observed limits": with SSO enforced the password is refused; the body's words are assumed,
       // so any mention of single sign-on counts.
       if (challenge.login2faToken === undefined && /single sign-on|\bSSO\b/i.test(`${challenge.detail ?? ""} ${errorMessage(answer.json) ?? ""}`)) {
-        throw new LoginError(`${username}'s organization enforces single sign-on, so docker hub takes no password for it: ${WEB_LOGIN_ADVICE}`);
+        throw new LoginError(`${username}'s organization enforces single sign-on, so Docker Hub takes no password for it: ${WEB_LOGIN_ADVICE}`);
       }
       if (challenge.login2faToken === undefined) {
         throw new LoginError(`Docker Hub did not accept the password for ${username}: check the username and password and try again`);

@@ -284,7 +284,7 @@ describe("accounts a password can't open", () => {
   it("tells an SSO-enforced account to use login --web, in one line", async () => {
     const t = testDeps({ hubUrl: ctx.hub.url, stdin: `${SSO.password}\n` });
     expect(await failure(runLogin({ username: SSO.username, passwordStdin: true }, t.deps))).toEqual({
-      line: "hub-tokens: sso-sam's organization enforces single sign-on, so docker hub takes no password for it: sign in with hub-tokens login --web",
+      line: "hub-tokens: sso-sam's organization enforces single sign-on, so Docker Hub takes no password for it: sign in with hub-tokens login --web",
       exitCode: 4,
     });
     expect(t.sessions.entries.size).toBe(0);
