@@ -98,15 +98,20 @@ export class KeychainStore implements CheckableStore {
    */
   async check(): Promise<StoreProblem | null> {
     const { roundTripCheck } = await import("./choice.js");
-    if (this.backend === "secret-service") {
+    const locate = async () => {
       try {
         this.where = await this.secretService(this.readTimeoutMs, (ss) => whereNewItemsGo(ss));
       } catch {
         // the round trip below meets the same failure and words it
       }
-    }
+    };
+    if (this.backend === "secret-service") await locate();
     const scratch = new KeychainStore({ service: CHECK_SERVICE, readTimeoutMs: this.readTimeoutMs, writeTimeoutMs: this.writeTimeoutMs, backend: this.backend, env: this.env });
-    return roundTripCheck(scratch, this.describe(), (err) => (err instanceof KeychainError && err.fix !== undefined ? { problem: err.reason, fix: err.fix } : undefined));
+    const problem = await roundTripCheck(scratch, this.describe(), (err) => (err instanceof KeychainError && err.fix !== undefined ? { problem: err.reason, fix: err.fix } : undefined));
+    // A service that came up between the two calls (a keyring daemon replacing another) answered the round trip
+    // but not the first question: ask again, so describe() names the collection the items went to.
+    if (problem === null && this.backend === "secret-service" && this.where === undefined) await locate();
+    return problem;
   }
 
   async get(serverURL: string): Promise<StoredCredential | null> {
