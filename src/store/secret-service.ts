@@ -6,7 +6,8 @@
 // The session is the one libsecret negotiates, never "plain": dh-ietf1024-sha256-aes128-cbc-pkcs7 (Diffie-Hellman
 // over the RFC 2409 1024-bit group, generator 2; HKDF-SHA256 of the zero-padded shared secret, no salt, no info,
 // to a 16-byte key; AES-128-CBC with PKCS#7 padding and a random IV per secret: libsecret's secret-session.c).
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+// The cryptography is Web Crypto's (globalThis.crypto), not node:crypto: under Bun, loading node:crypto costs about
+// 4 ms of CPU per process, and Web Crypto's AES-CBC and HKDF are the same primitives in both runtimes.
 import { readFileSync } from "node:fs";
 import { DBusConnection, DBusError, sessionBusSockets, type Signal, type Variant } from "./dbus.js";
 
@@ -41,7 +42,7 @@ export interface Found {
 
 interface Session {
   path: string;
-  key: Buffer;
+  key: Awaited<ReturnType<typeof crypto.subtle.deriveKey>>;
 }
 
 /** A secret as the Secret Service carries it: (session, parameters = IV, value = ciphertext, content type). */
@@ -94,13 +95,13 @@ export class SecretServiceClient {
   async secrets(items: readonly string[]): Promise<Map<string, Buffer>> {
     const session = await this.openSession();
     const [found] = await this.service("GetSecrets", "aoo", [items, session.path]);
-    return new Map((found as [string, WireSecret][]).map(([path, secret]) => [path, decrypt(session, secret)]));
+    return new Map(await Promise.all((found as [string, WireSecret][]).map(async ([path, secret]) => [path, await decrypt(session, secret)] as const)));
   }
 
   /** Replaces an (unlocked) item's secret. */
   async setSecret(item: string, secret: Buffer): Promise<void> {
     const session = await this.openSession();
-    await this.bus.call(BUS, item, ITEM, "SetSecret", "(oayays)", [encrypt(session, secret)]);
+    await this.bus.call(BUS, item, ITEM, "SetSecret", "(oayays)", [await encrypt(session, secret)]);
   }
 
   /** Changes an item's label. */
@@ -147,7 +148,7 @@ export class SecretServiceClient {
       [`${ITEM}.Label`, { signature: "s", value: label }],
       [`${ITEM}.Attributes`, { signature: "a{ss}", value: Object.entries(attributes) }],
     ];
-    const [item, prompt] = await this.bus.call(BUS, collection, COLLECTION, "CreateItem", "a{sv}(oayays)b", [properties, encrypt(session, secret), true]);
+    const [item, prompt] = await this.bus.call(BUS, collection, COLLECTION, "CreateItem", "a{sv}(oayays)b", [properties, await encrypt(session, secret), true]);
     if (item !== NO_PROMPT) return item as string;
     const result = await this.prompt(prompt as string);
     return (result?.value as string | undefined) ?? NO_PROMPT;
@@ -203,7 +204,7 @@ export class SecretServiceClient {
     // The exponentiations in BigInt: node:crypto's createDiffieHellman(prime) first tests the prime (tens of ms
     // here, seconds on a busy machine, in Node and in Bun alike), and Bun has no named "modp2" group. A 256-bit
     // private exponent is far beyond the group's own strength (about 80 bits; RFC 3526 asks for twice that).
-    const x = BigInt(`0x${randomBytes(32).toString("hex")}`) | (1n << 255n);
+    const x = BigInt(`0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex")}`) | (1n << 255n);
     const mine = toBytes(modPow(2n, x, P));
     const [output, path] = await this.service("OpenSession", "sv", [ALGORITHM, { signature: "ay", value: mine }]);
     const theirs = (output as Variant).value;
@@ -211,8 +212,10 @@ export class SecretServiceClient {
     const y = BigInt(`0x${Buffer.from(theirs).toString("hex") || "0"}`);
     if (y <= 1n || y >= P - 1n) throw new DBusError("org.freedesktop.DBus.Error.InvalidArgs", "the Secret Service answered OpenSession with an unusable public key");
     // Both ends pad the shared secret to the prime's length before HKDF (libsecret's egg_dh_gen_secret).
-    const ikm = toBytes(modPow(y, x, P));
-    return { path: path as string, key: Buffer.from(hkdfSync("sha256", ikm, Buffer.alloc(0), Buffer.alloc(0), 16)) };
+    const ikm = await crypto.subtle.importKey("raw", toBytes(modPow(y, x, P)), "HKDF", false, ["deriveKey"]);
+    const hkdf = { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new Uint8Array(0) };
+    const key = await crypto.subtle.deriveKey(hkdf, ikm, { name: "AES-CBC", length: 128 }, false, ["encrypt", "decrypt"]);
+    return { path: path as string, key };
   }
 }
 
@@ -240,14 +243,14 @@ const PROVIDERS: [RegExp, string][] = [
   [/^(kwalletd|ksecretd)/, "KWallet"],
 ];
 
-function encrypt(session: Session, plain: Buffer): WireSecret {
-  const iv = randomBytes(16);
-  const cipher = createCipheriv("aes-128-cbc", session.key, iv);
-  const value = Buffer.concat([cipher.update(plain), cipher.final()]);
+/** AES-128-CBC with PKCS#7 padding (Web Crypto's AES-CBC pads so) under a fresh random IV. */
+async function encrypt(session: Session, plain: Buffer): Promise<WireSecret> {
+  const iv = crypto.getRandomValues(new Uint8Array(16));
+  const value = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-CBC", iv }, session.key, plain));
   return [session.path, iv, value, "text/plain"];
 }
 
-function decrypt(session: Session, [, iv, value]: WireSecret): Buffer {
-  const decipher = createDecipheriv("aes-128-cbc", session.key, iv);
-  return Buffer.concat([decipher.update(value), decipher.final()]);
+/** The secret's plain bytes; a wrong key or bad padding rejects (Web Crypto's OperationError). */
+async function decrypt(session: Session, [, iv, value]: WireSecret): Promise<Buffer> {
+  return Buffer.from(await crypto.subtle.decrypt({ name: "AES-CBC", iv }, session.key, value));
 }
