@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import { hasAbandonedCalls } from "../store/abandoned.js";
-import { chooseStore, openStore } from "../store/choice.js";
-import { credentialsPath, insecureStorageWarning } from "../store/file.js";
+import { chooseStoreQuickly, openStore } from "../store/choice.js";
+import { credentialsPath, insecureStorageWarning } from "../store/paths.js";
 import { HELPER_SERVICE, type CredentialStore } from "../store/store.js";
 import { handle, MAX_INPUT_BYTES } from "./protocol.js";
 
@@ -10,7 +10,7 @@ export interface HelperIO {
   /** process.stdin, or anything read the same way: src/helper/stdio.ts reads fd 0 without the stream machinery. */
   stdin: AsyncIterable<Buffer | string> & { destroy(): unknown };
   /** process.stdout, or anything written the same way (src/helper/stdio.ts). */
-  stdout: { write(text: string, done: () => void): unknown };
+  stdout: { write(text: string, done: (err?: Error | null) => void): unknown };
   stderr: Writable;
   env: NodeJS.ProcessEnv;
 }
@@ -27,13 +27,13 @@ export async function runHelper(args: readonly string[], io: HelperIO, store?: C
   const input = needsInput ? await readInput(io.stdin, MAX_INPUT_BYTES + 1) : "";
   const result = await handle(args, input, async () => store ?? openChosenStore(io));
   if (result.stderr) io.stderr.write(result.stderr);
-  await new Promise<void>((resolve) => io.stdout.write(result.stdout, () => resolve()));
+  await new Promise<void>((resolve, reject) => io.stdout.write(result.stdout, (err) => (err ? reject(err) : resolve())));
   return hasAbandonedCalls() ? "kill" : result.exitCode;
 }
 
 /** The store the person chose (src/store/choice.ts); the plain file says so on stderr, every time. */
 async function openChosenStore(io: HelperIO): Promise<CredentialStore> {
-  const { kind } = chooseStore(io.env);
+  const { kind } = await chooseStoreQuickly(io.env);
   if (kind === "file") io.stderr.write(`docker-credential-hubpat: warning: ${insecureStorageWarning(credentialsPath(io.env))}\n`);
   return openStore(kind, HELPER_SERVICE, io.env);
 }

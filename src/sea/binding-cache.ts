@@ -15,7 +15,9 @@
 //
 // Never the runtime's own extraction: Bun writes an embedded .node to $TMPDIR/.bun-*.node and later only checks
 // that the file exists, so the executable embeds the binding as plain data and loads it only through here.
-import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync } from "node:fs";
+//
+// node:fs is loaded on the first load, not with this module: the Bun executable's entry imports it, and a
+// credential lookup on Linux needs no binding (src/store/secret-service.ts).
 import { join } from "node:path";
 import { messageOf } from "../errors.js";
 import { writeFileAtomicSync } from "../store/atomic.js";
@@ -105,6 +107,7 @@ export function openCachedBinding(opts: CacheOptions): OpenBinding {
 
 /** The file opened, checked (owner, mode, sha256) and held open; or why not. */
 function openVerified(path: string, opts: CacheOptions, platform: NodeJS.Platform): { open?: Omit<OpenBinding, "extraction">; why?: string } {
+  const { closeSync, constants, fstatSync, openSync, readFileSync } = process.getBuiltinModule("node:fs");
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
@@ -125,6 +128,7 @@ function openVerified(path: string, opts: CacheOptions, platform: NodeJS.Platfor
 }
 
 function exists(path: string): boolean {
+  const { lstatSync } = process.getBuiltinModule("node:fs");
   try {
     lstatSync(path);
     return true;
@@ -144,6 +148,7 @@ function writeAtomically(path: string, data: Uint8Array): void {
 
 /** Whether `dir` is a real directory of this user's that nobody else can enter (always true on Windows). */
 function isPrivateDir(dir: string): boolean {
+  const { lstatSync } = process.getBuiltinModule("node:fs");
   if (process.platform === "win32") return true; // per-user %LOCALAPPDATA%; modes mean little there
   try {
     const st = lstatSync(dir);
@@ -155,6 +160,7 @@ function isPrivateDir(dir: string): boolean {
 
 /** Creates `dir` (and its parents) and leaves it 0700; refuses a directory that is a link or not this user's. */
 function privateDir(dir: string): void {
+  const { chmodSync, lstatSync, mkdirSync } = process.getBuiltinModule("node:fs");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (process.platform === "win32") return;
   const st = lstatSync(dir);

@@ -1,7 +1,7 @@
 // One synchronous atomic write, for the two files hubpat writes on a start-up path: the insecure-storage
 // credentials (src/store/file.ts) and the single executable's cached keyring binding (src/sea/binding-cache.ts).
 // Only node: built-ins, and not node:crypto (about 4 ms to load): the helper may run this on a credential lookup.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+// node:fs is loaded when a write happens, not with this module (it is on the Bun executable's start-up path).
 
 /**
  * Writes `data` to a new 0600 file beside `path` and renames it over `path`, so a reader sees the old file or the
@@ -11,6 +11,7 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 export function writeFileAtomicSync(path: string, data: string | Uint8Array, options: { fsync?: boolean } = {}): void {
   // The name only has to be unused: "wx" refuses an existing file rather than sharing it.
   const tmp = `${path}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
+  const { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } = process.getBuiltinModule("node:fs");
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "wx", 0o600);

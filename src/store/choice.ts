@@ -4,12 +4,13 @@
 //   HUBPAT_STORE, else HUBPAT_INSECURE_STORAGE=1 (the older variable: file), else the "store" setting, else the
 //   legacy "insecureStorage": true setting (file), else the OS keychain.
 // Each kind is its own module, imported only when that kind is opened, so the helper's hot path loads the store
-// it uses and nothing else. Only node: built-ins here.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+// it uses and nothing else. Only node: built-ins here, and node:fs only where a store is checked or the settings
+// are read under Node (chooseStoreQuickly reads them with Bun.file under Bun: see src/bun.ts).
 import { join } from "node:path";
+import { bun } from "../bun.js";
 import { ExitCode } from "../errors.js";
 import { KeychainError, StoreUnusableError } from "./errors.js";
-import { configDir, credentialsPath, insecureStorageFromEnv, SETTINGS_FILE } from "./file.js";
+import { configDir, credentialsPath, insecureStorageFromEnv, SETTINGS_FILE } from "./paths.js";
 import { STORE_KINDS, type CheckableStore, type CredentialStore, type StoreKind, type StoredCredential, type StoreProblem } from "./store.js";
 
 /** The service of doctor's and the stores' throwaway round-trip items: neither Docker's nor the session's. */
@@ -42,16 +43,46 @@ export const KIND_LIST = `${STORE_KINDS.slice(0, -1).join(", ")} or ${STORE_KIND
  * A HUBPAT_STORE or "store" setting naming no store is a StoreChoiceError, never a quiet fall back.
  */
 export function chooseStore(env: NodeJS.ProcessEnv): StoreChoice {
+  return decide(env, (path) => process.getBuiltinModule("node:fs").readFileSync(path, "utf8"));
+}
+
+/**
+ * chooseStore for the helper's hot path: the same choice, with the settings read by Bun.file under Bun (node:fs
+ * is not loaded for it there), and as chooseStore does under Node.
+ */
+export async function chooseStoreQuickly(env: NodeJS.ProcessEnv): Promise<StoreChoice> {
+  if (!bun) return chooseStore(env);
+  const early = decideWithoutSettings(env);
+  if (early) return early;
+  const path = settingsPath(env);
+  const text = await bun.file(path).text().catch(() => undefined);
+  return decide(env, () => {
+    if (text === undefined) throw new Error("no settings");
+    return text;
+  });
+}
+
+const settingsPath = (env: NodeJS.ProcessEnv) => join(configDir(env), SETTINGS_FILE);
+
+/** The choice the environment makes by itself, before any settings are read; undefined when it makes none. */
+function decideWithoutSettings(env: NodeJS.ProcessEnv): StoreChoice | undefined {
   const fromEnv = env.HUBPAT_STORE?.trim();
   if (fromEnv) {
     if (!isStoreKind(fromEnv)) throw new StoreChoiceError(`HUBPAT_STORE is "${fromEnv.slice(0, 40)}", which is no store`, `set it to ${KIND_LIST}, or unset it`);
     return { kind: fromEnv, source: "HUBPAT_STORE" };
   }
   if (insecureStorageFromEnv(env) === true) return { kind: "file", source: "HUBPAT_INSECURE_STORAGE" };
-  const path = join(configDir(env), SETTINGS_FILE);
+  return undefined;
+}
+
+/** The whole choice: the environment's, else the settings' (`read` throws when there are none), else the default. */
+function decide(env: NodeJS.ProcessEnv, read: (path: string) => string): StoreChoice {
+  const early = decideWithoutSettings(env);
+  if (early) return early;
+  const path = settingsPath(env);
   let settings: { store?: unknown; insecureStorage?: unknown } = {};
   try {
-    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+    const parsed: unknown = JSON.parse(read(path));
     if (typeof parsed === "object" && parsed !== null) settings = parsed;
   } catch {
     // no settings (or unreadable ones): the default, as before any choice
@@ -96,9 +127,10 @@ export async function openStore(kind: StoreKind, service: string, env: NodeJS.Pr
       // A check where there was no file yet must not leave one behind (setup lists the file as a store that works).
       const check = store.check;
       store.check = async () => {
-        const existed = existsSync(path);
+        const fs = process.getBuiltinModule("node:fs");
+        const existed = fs.existsSync(path);
         const found = await check();
-        if (!existed) rmSync(path, { force: true });
+        if (!existed) fs.rmSync(path, { force: true });
         return found;
       };
       return store;

@@ -7,7 +7,7 @@
 //
 // Values: y/n/q/i/u are numbers, x/t bigints, b booleans, s/o/g strings, ay a Uint8Array, other arrays JS arrays
 // (a dict is an array of [key, value] pairs), a struct an array of its fields, a variant a Variant.
-import { statSync } from "node:fs";
+import { bun, type BunRuntime, type BunSocket } from "../bun.js";
 
 /** A variant: a value with its own signature. */
 export interface Variant {
@@ -68,7 +68,7 @@ export function sessionBusSockets(env: NodeJS.ProcessEnv): string[] {
   const runtime = env.XDG_RUNTIME_DIR;
   if (!runtime) return [];
   try {
-    const st = statSync(`${runtime}/bus`);
+    const st = process.getBuiltinModule("node:fs").statSync(`${runtime}/bus`);
     return st.isSocket() && st.uid === process.getuid?.() ? [`${runtime}/bus`] : [];
   } catch {
     return [];
@@ -438,33 +438,10 @@ const CLOSED_BY_PEER = "closed by the peer";
 
 /** Connects to a unix socket (a leading NUL names an abstract one); rejects with the errno code (ENOENT, ECONNREFUSED). */
 function connectUnix(path: string, events: TransportEvents): Promise<Transport> {
-  const bun = (globalThis as { Bun?: BunSockets }).Bun;
   return bun ? connectBun(bun, path, events) : connectNode(path, events);
 }
 
-/** The slice of Bun's socket API used here (bun-types is not a dependency). */
-interface BunSockets {
-  connect(options: {
-    unix: string;
-    socket: {
-      data(socket: BunSocket, chunk: Buffer): void;
-      drain(socket: BunSocket): void;
-      close(socket: BunSocket, error?: Error): void;
-      error(socket: BunSocket, error: Error): void;
-    };
-  }): Promise<BunSocket>;
-}
-
-interface BunSocket {
-  /** Writes what the kernel takes now and returns how many bytes that was; the rest waits for drain. */
-  write(data: Uint8Array): number;
-  ref(): void;
-  unref(): void;
-  end(): void;
-  terminate(): void;
-}
-
-async function connectBun(bun: BunSockets, path: string, events: TransportEvents): Promise<Transport> {
+async function connectBun(runtime: BunRuntime, path: string, events: TransportEvents): Promise<Transport> {
   let queued: Uint8Array[] = [];
   let ended = false;
   const closed = (why: string) => {
@@ -485,7 +462,7 @@ async function connectBun(bun: BunSockets, path: string, events: TransportEvents
   };
   let socket: BunSocket;
   try {
-    socket = await bun.connect({
+    socket = await runtime.connect({
       unix: path,
       socket: {
         data: (_s, chunk) => events.data(chunk),

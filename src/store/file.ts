@@ -12,42 +12,14 @@
 // (plain-text copies) are removed. A symlinked credentials.json stays a link: writes replace the file it points to.
 // Only node: built-ins here: the helper loads this on every credential lookup.
 import { chmodSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isAlive, writeFileAtomicSync } from "./atomic.js";
 import { KeychainError } from "./errors.js";
+import { configDir, insecureStorageFromEnv, SETTINGS_FILE } from "./paths.js";
 import type { CredentialStore, StoredCredential } from "./store.js";
 
-/** The file, in hubpat's config directory, that insecure storage keeps secrets in. */
-export const CREDENTIALS_FILE = "credentials.json";
-/** hubpat's settings (written by src/cli/config.ts; read here too). */
-export const SETTINGS_FILE = "config.json";
-
-/**
- * hubpat's config directory: HUBPAT_CONFIG_DIR, else the platform's place for a program named "hubpat"
- * (as conf, which earlier hubpat used, put it: $XDG_CONFIG_HOME/hubpat, ~/Library/Preferences/hubpat, %APPDATA%\hubpat\Config).
- */
-export function configDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
-  if (env.HUBPAT_CONFIG_DIR) return env.HUBPAT_CONFIG_DIR;
-  if (platform === "darwin") return join(home, "Library", "Preferences", "hubpat");
-  if (platform === "win32") return join(env.APPDATA || join(home, "AppData", "Roaming"), "hubpat", "Config");
-  return join(env.XDG_CONFIG_HOME || join(home, ".config"), "hubpat");
-}
-
-/** Where insecure storage keeps secrets for this environment. */
-export function credentialsPath(env: NodeJS.ProcessEnv): string {
-  return join(configDir(env), CREDENTIALS_FILE);
-}
-
-/** HUBPAT_INSECURE_STORAGE as a choice: true for 1/true/yes, false for 0/false/no, undefined when unset. */
-export function insecureStorageFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
-  const v = env.HUBPAT_INSECURE_STORAGE?.trim().toLowerCase();
-  if (v === undefined || v === "") return undefined;
-  if (["1", "true", "yes", "on"].includes(v)) return true;
-  if (["0", "false", "no", "off"].includes(v)) return false;
-  return undefined;
-}
+export { configDir, CREDENTIALS_FILE, credentialsPath, insecureStorageFromEnv, insecureStorageWarning, SETTINGS_FILE } from "./paths.js";
 
 /**
  * Whether the person chose insecure storage: HUBPAT_INSECURE_STORAGE when set, else the "insecureStorage"
@@ -62,11 +34,6 @@ export function insecureStorageChosen(env: NodeJS.ProcessEnv): boolean {
   } catch {
     return false; // no settings (or unreadable ones): the keychain, as by default
   }
-}
-
-/** The warning both faces print on stderr each time they use the file. */
-export function insecureStorageWarning(path: string): string {
-  return `secrets are kept unencrypted in ${path}, not in the OS keychain (insecure storage is on)`;
 }
 
 interface Document {

@@ -8,7 +8,6 @@
 // to a 16-byte key; AES-128-CBC with PKCS#7 padding and a random IV per secret: libsecret's secret-session.c).
 // The cryptography is Web Crypto's (globalThis.crypto), not node:crypto: under Bun, loading node:crypto costs about
 // 4 ms of CPU per process, and Web Crypto's AES-CBC and HKDF are the same primitives in both runtimes.
-import { readFileSync } from "node:fs";
 import { DBusConnection, DBusError, sessionBusSockets, type Signal, type Variant } from "./dbus.js";
 
 const BUS = "org.freedesktop.secrets";
@@ -134,7 +133,7 @@ export class SecretServiceClient {
   async provider(): Promise<string | undefined> {
     try {
       const [pid] = await this.bus.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixProcessID", "s", [BUS]);
-      const comm = readFileSync(`/proc/${pid as number}/comm`, "utf8").trim();
+      const comm = process.getBuiltinModule("node:fs").readFileSync(`/proc/${pid as number}/comm`, "utf8").trim();
       return PROVIDERS.find(([re]) => re.test(comm))?.[1] ?? comm;
     } catch {
       return undefined; // another user's process, or a bus that does not say
