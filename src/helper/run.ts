@@ -16,6 +16,7 @@ export interface HelperIO {
 }
 
 const NEEDS_INPUT = new Set(["get", "store", "erase"]);
+const USES_STORE = new Set(["get", "store", "erase", "list"]);
 
 /**
  * Runs `docker-credential-hubpat ACTION`: reads stdin, answers on stdout, resolves the exit code, or
@@ -23,19 +24,29 @@ const NEEDS_INPUT = new Set(["get", "store", "erase"]);
  * reads only stdout and zero/non-zero, and every such answer is a failure or not-found anyway).
  */
 export async function runHelper(args: readonly string[], io: HelperIO, store?: CredentialStore): Promise<number | "kill"> {
-  const needsInput = args.length === 1 && NEEDS_INPUT.has(args[0]!);
-  const input = needsInput ? await readInput(io.stdin, MAX_INPUT_BYTES + 1) : "";
-  const result = await handle(args, input, async () => store ?? openChosenStore(io));
+  const action = args.length === 1 ? args[0]! : undefined;
+  // The store is chosen and its connection started while stdin is read (both wait on the kernel under Bun); a
+  // failure to open it is met, and reported, only where the action asks for the store.
+  const opening = !store && action !== undefined && USES_STORE.has(action) ? openChosenStore(io.env) : undefined;
+  opening?.catch(() => {});
+  const input = action !== undefined && NEEDS_INPUT.has(action) ? await readInput(io.stdin, MAX_INPUT_BYTES + 1) : "";
+  const result = await handle(args, input, async () => {
+    if (store) return store;
+    const opened = await (opening ?? openChosenStore(io.env));
+    if (opened.warning) io.stderr.write(opened.warning);
+    return opened.store;
+  });
   if (result.stderr) io.stderr.write(result.stderr);
   await new Promise<void>((resolve, reject) => io.stdout.write(result.stdout, (err) => (err ? reject(err) : resolve())));
   return hasAbandonedCalls() ? "kill" : result.exitCode;
 }
 
-/** The store the person chose (src/store/choice.ts); the plain file says so on stderr, every time. */
-async function openChosenStore(io: HelperIO): Promise<CredentialStore> {
-  const { kind } = await chooseStoreQuickly(io.env);
-  if (kind === "file") io.stderr.write(`docker-credential-hubpat: warning: ${insecureStorageWarning(credentialsPath(io.env))}\n`);
-  return openStore(kind, HELPER_SERVICE, io.env);
+/** The store the person chose (src/store/choice.ts), its connection started; the plain file's warning, to print on use. */
+async function openChosenStore(env: NodeJS.ProcessEnv): Promise<{ store: CredentialStore; warning?: string }> {
+  const { kind } = await chooseStoreQuickly(env);
+  const store = await openStore(kind, HELPER_SERVICE, env);
+  store.prepare?.();
+  return kind === "file" ? { store, warning: `docker-credential-hubpat: warning: ${insecureStorageWarning(credentialsPath(env))}\n` } : { store };
 }
 
 /** Reads stdin to its end, but stops after `limit` bytes so a huge input can't exhaust memory. */

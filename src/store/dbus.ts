@@ -541,9 +541,22 @@ export class DBusConnection {
   private holding = 0;
   private closedWith: Error | undefined;
 
-  private constructor(private readonly socket: Transport) {}
+  /** Until the bus's answer to AUTH has come: what has come of it so far. */
+  private authReply: string | undefined = "";
 
-  /** Connects to the first socket that answers, authenticates and says Hello (the reply is not awaited). */
+  private constructor(
+    private readonly socket: Transport,
+    /** The error for a bus that refused us or hung up before it answered AUTH. */
+    private readonly unreachable: (why: string) => BusUnreachableError,
+  ) {}
+
+  /**
+   * Connects to the first socket that answers, and starts authenticating. The handshake is pipelined, as sd-bus
+   * and zbus do it (the D-Bus specification's BEGIN command allows it): AUTH, BEGIN and Hello go out in one
+   * write, and the connection is ready at once, so the first call goes out before the bus's OK comes back and a
+   * lookup waits for one round trip fewer. A bus that refuses the AUTH (or hangs up before answering it) fails
+   * the calls sent meanwhile with BusUnreachableError, as a refused connection does.
+   */
   static async open(sockets: readonly string[]): Promise<DBusConnection> {
     if (sockets.length === 0) throw new BusUnreachableError("no D-Bus session bus address (DBUS_SESSION_BUS_ADDRESS is unset)");
     let last: Error | undefined;
@@ -559,40 +572,22 @@ export class DBusConnection {
 
   private static async openOne(path: string): Promise<DBusConnection> {
     const unreachable = (why: string) => new BusUnreachableError(`cannot connect to the session bus at ${path.replace(/^\0/, "@")}: ${why}`);
-    // The events go to the handshake first, then to the connection: the transport reads these fields on each event.
-    let handshake!: { resolve(c: DBusConnection): void; reject(e: Error): void };
-    const done = new Promise<DBusConnection>((resolve, reject) => (handshake = { resolve, reject }));
-    let reply = "";
-    let socket!: Transport;
-    const events: TransportEvents = {
-      data(chunk) {
-        reply += chunk.toString("latin1");
-        const end = reply.indexOf("\r\n");
-        if (end < 0) return;
-        if (!reply.startsWith("OK ")) {
-          socket.destroy();
-          return handshake.reject(unreachable(`authentication refused (${reply.slice(0, end)})`));
-        }
-        const connection = new DBusConnection(socket);
-        events.data = (c) => connection.receive(c);
-        events.closed = (why) => connection.fail(new ConnectionClosedError(why === CLOSED_BY_PEER ? "the session bus closed the connection" : `the session bus connection failed: ${why}`));
-        socket.unref();
-        socket.write(Buffer.from("BEGIN\r\n", "latin1"));
-        connection.callNoWait("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", "", []);
-        // Anything after the OK line is the start of the bus's first message.
-        if (reply.length > end + 2) connection.receive(Buffer.from(reply.slice(end + 2), "latin1"));
-        handshake.resolve(connection);
-      },
-      closed: (why) => handshake.reject(unreachable(why === CLOSED_BY_PEER ? "the bus closed the connection" : why)),
-    };
+    // The transport reports to the connection once it exists; nothing can arrive before the AUTH below is sent.
+    const events: TransportEvents = { data: () => {}, closed: () => {} };
+    let socket: Transport;
     try {
       socket = await connectUnix(path, events);
     } catch (err) {
       throw unreachable((err as Error).message);
     }
-    const uid = String(process.getuid?.() ?? 0);
-    socket.write(Buffer.from(`\0AUTH EXTERNAL ${Buffer.from(uid, "ascii").toString("hex")}\r\n`, "latin1"));
-    return done;
+    const connection = new DBusConnection(socket, unreachable);
+    events.data = (chunk) => connection.receive(chunk);
+    events.closed = (why) => connection.lost(why);
+    socket.unref();
+    const uid = Buffer.from(String(process.getuid?.() ?? 0), "ascii").toString("hex");
+    socket.write(Buffer.from(`\0AUTH EXTERNAL ${uid}\r\nBEGIN\r\n`, "latin1"));
+    connection.callNoWait("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", "", []);
+    return connection;
   }
 
   /** Calls a method and resolves its reply's body; an error reply rejects with a DBusError. */
@@ -641,7 +636,25 @@ export class DBusConnection {
     this.pending.clear();
   }
 
+  /** The transport ended: before the bus answered AUTH, the bus is unreachable; after, the connection closed. */
+  private lost(why: string): void {
+    if (this.authReply !== undefined) return this.fail(this.unreachable(why === CLOSED_BY_PEER ? "the bus closed the connection" : why));
+    this.fail(new ConnectionClosedError(why === CLOSED_BY_PEER ? "the session bus closed the connection" : `the session bus connection failed: ${why}`));
+  }
+
   private receive(chunk: Buffer): void {
+    if (this.authReply !== undefined) {
+      // The bus's answer to AUTH is one line; BEGIN gets none, and what follows it is the bus's first message.
+      this.authReply += chunk.toString("latin1");
+      const end = this.authReply.indexOf("\r\n");
+      if (end < 0) return;
+      const line = this.authReply.slice(0, end);
+      const rest = this.authReply.slice(end + 2);
+      this.authReply = undefined;
+      if (!line.startsWith("OK ")) return this.fail(this.unreachable(`authentication refused (${line.slice(0, 200)})`));
+      if (rest.length === 0) return;
+      chunk = Buffer.from(rest, "latin1");
+    }
     this.inbox = this.inbox.length === 0 ? chunk : Buffer.concat([this.inbox, chunk]);
     for (let n = messageLength(this.inbox); n > 0; n = messageLength(this.inbox)) {
       const raw = this.inbox.subarray(0, n);

@@ -114,6 +114,10 @@ export class KeychainStore implements CheckableStore {
     return problem;
   }
 
+  prepare(): void {
+    if (this.backend === "secret-service") connection(this.env).catch(() => {});
+  }
+
   async get(serverURL: string): Promise<StoredCredential | null> {
     if (this.backend === "secret-service") {
       const raw = await this.secretService(this.readTimeoutMs, (ss) => ssGet(ss, this.service, serverURL));
@@ -354,7 +358,9 @@ async function ssGet(ss: SecretServiceClient, service: string, serverURL: string
   // Erased between the search and the read: the erase came first, so "not found" is the answer.
   return retryVanished(
     async () => {
-      const item = await findOne(ss, service, serverURL);
+      const searching = findOne(ss, service, serverURL);
+      ss.prepareSession(); // while the search is on the bus
+      const item = await searching;
       if (!item) return null;
       if (item.locked) await ss.unlock([item.path]);
       const secret = (await ss.secrets([item.path])).get(item.path);
@@ -370,7 +376,9 @@ async function ssSet(ss: SecretServiceClient, service: string, serverURL: string
   const attributes = { service, username: serverURL };
   // Erased between the search and the write: searching again finds nothing and creates the item.
   await retryVanished(async () => {
-    const item = await findOne(ss, service, serverURL);
+    const searching = findOne(ss, service, serverURL);
+    ss.prepareSession(); // while the search is on the bus: a store sends a secret either way
+    const item = await searching;
     if (item) {
       // An item that exists gets its new secret in place, as the binding did (KeePassXC asks a person before a
       // CreateItem replaces an item another process made), then its label, when the username changed.

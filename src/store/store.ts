@@ -19,6 +19,11 @@ export interface CredentialStore {
   delete(serverURL: string): Promise<boolean>;
   /** Every stored key with its username. */
   list(): Promise<Record<string, string>>;
+  /**
+   * Starts what the first call will wait for (the keychain's bus connection), so it overlaps other work such as
+   * reading the helper's stdin. Optional; failures are left for that call to meet and report.
+   */
+  prepare?(): void;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
