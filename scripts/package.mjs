@@ -8,6 +8,8 @@
 //      tsconfig.json and package.json in the working directory (or HOME) change nothing in the executable.
 //      The binding is loaded only from hubpat's verified private cache (src/sea/binding-cache.ts), never from
 //      Bun's own $TMPDIR extraction. Not stripped: `strip` breaks a Bun executable.
+//      The executable starts with JavaScriptCore's tier-up thresholds scaled by JIT_POLICY (below), and the CLI
+//      face sets them back to normal once its code is loaded (src/sea/bun/cli.ts).
 //
 // Options:
 //   --target OS-ARCH   cross-build one of linux-x64, linux-arm64, darwin-x64, darwin-arm64, windows-x64 into
@@ -36,6 +38,16 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"));
 const KEYRING_PACKAGES = JSON.parse(readFileSync(join(root, "src", "store", "keyring-packages.json"), "utf8"));
 const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
+
+/**
+ * How many times more reluctant to JIT-compile the executable starts (Bun's --compile-jit-policy). A credential
+ * lookup runs each function a few times in 10-15 ms, and compiling it costs more than it saves: measured on a
+ * `get` miss (30 runs round-robin, one private gnome-keyring), 15.4 -> 13.9 ms at 10 and 16.7 -> 14.8 ms at 1000;
+ * a hit 23.9 -> 21.2 ms. BUN_JSC_useBaselineJIT=0 gave the same gain: it is the baseline JIT's compiling that
+ * costs. (100 measured slower than 1 in three runs, for reasons not found; 10 and 1000 alike faster.) hub-tokens
+ * sets the normal policy again (Bun.unsafe.setJITPolicy(1)) before a command runs.
+ */
+const JIT_POLICY = 1000;
 
 /** The targets hubpat's executable is built for: Bun's name, its npm package, the keyring's platform key. */
 const TARGETS = {
@@ -96,7 +108,7 @@ async function packageBun(target, out, isHost) {
   // 2. The executable. The host's Bun is the pinned devDependency; another target's is its @oven/bun-* package.
   const hubpat = join(out, `hubpat${t.exe}`);
   const bunArgs = [
-    "build", "--compile", "--bytecode", "--format=cjs",
+    "build", "--compile", "--bytecode", "--format=cjs", `--compile-jit-policy=${JIT_POLICY}`,
     `--target=${t.bun}`, `--compile-executable-path=${isHost ? hostBun() : join(npmPackage(t.oven), "bin", `bun${t.exe}`)}`,
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--no-compile-autoload-tsconfig", "--no-compile-autoload-package-json",
     "--asset", join(work, "keyring.node"), "--asset", join(work, "help.json"),

@@ -38,6 +38,8 @@ export interface BunRuntime {
   /** Writes all of `data` to a path or to Bun.stdout; rejects with the errno error (EPIPE, EACCES…). */
   write(destination: string | unknown, data: string | Uint8Array): Promise<number>;
   connect(options: { unix: string; socket: BunSocketHandlers }): Promise<BunSocket>;
+  /** Scales JavaScriptCore's JIT tier-up thresholds (1 = normal); the executable starts at scripts/package.mjs's JIT_POLICY. */
+  unsafe: { setJITPolicy(scale: number): void };
 }
 
 /** Bun's global when running under Bun, else undefined. */
