@@ -402,18 +402,24 @@ function messageLength(buf: Buffer): number {
   return buf.length >= total ? total : 0;
 }
 
-function decodeMessage(buf: Buffer): Message {
+/**
+ * A message from its bytes. The body is read only when `wanted(type, fields)` says someone waits for it: the bus's
+ * replies to Hello and its NameAcquired signal, on every connection, are read no further than their header.
+ */
+function decodeMessage(buf: Buffer, wanted: (type: number, fields: Map<number, unknown>) => boolean): Message {
   const little = buf[0] === 0x6c;
   if (!little && buf[0] !== 0x42) throw new Error("bad D-Bus message endianness");
   const r = new Reader(buf, 4, little, 0);
   r.u32(); // body length, already known
   const serial = r.u32();
   const fields = new Map((r.read("a(yv)") as [number, Variant][]).map(([code, v]) => [code, v.value]));
+  const type = buf[1]!;
+  if (!wanted(type, fields)) return { type, serial, fields, body: [] };
   const fieldsLength = little ? buf.readUInt32LE(12) : buf.readUInt32BE(12);
   const bodyStart = 16 + fieldsLength + ((8 - ((16 + fieldsLength) % 8)) % 8);
   const signature = (fields.get(FIELD.signature) as string | undefined) ?? "";
   const body = new Reader(buf, bodyStart, little, bodyStart);
-  return { type: buf[1]!, serial, fields, body: splitSignature(signature).map((t) => body.read(t)) };
+  return { type, serial, fields, body: splitSignature(signature).map((t) => body.read(t)) };
 }
 
 // ----- transports -----
@@ -661,12 +667,19 @@ export class DBusConnection {
       this.inbox = this.inbox.subarray(n);
       let message: Message;
       try {
-        message = decodeMessage(raw);
+        message = decodeMessage(raw, (type, fields) => this.waitsFor(type, fields));
       } catch (err) {
         return this.fail(new ConnectionClosedError(`the session bus sent a message hubpat can't read: ${(err as Error).message}`));
       }
       this.dispatch(message);
     }
+  }
+
+  /** Whether a message of this type and header is one a handler or a call waits for. */
+  private waitsFor(type: number, fields: Map<number, unknown>): boolean {
+    if (type === SIGNAL) return this.signalHandlers.size > 0;
+    if (type !== METHOD_RETURN && type !== ERROR) return false;
+    return this.pending.get(fields.get(FIELD.replySerial) as number)?.holds === true;
   }
 
   private dispatch(m: Message): void {
