@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 
 const only = process.argv.slice(2);
 const files = readdirSync(new URL("./bench/", import.meta.url))
-  .filter((f) => f.endsWith(".mjs") && (only.length === 0 || only.some((o) => f.includes(o))))
+  .filter((f) => f.endsWith(".mjs") && f !== "common.mjs" && (only.length === 0 || only.some((o) => f.includes(o))))
   .sort();
 let failed = 0;
 for (const file of files) {

@@ -10,19 +10,13 @@
 // all alike; each `erase` follows its own `store` of the same key, so it always erases something. Medians of RUNS
 // runs after WARMUP. Options: --runs N, --warmup N, --json FILE (every time, in ms), --no-package (use dist/ as is).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { haveSecretService, startKeyringSession } from "../keyring-session.mjs";
+import { BUNDLE, flag, NODE, opt, root, runsAndWarmup } from "./common.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
-const RUNS = Number(opt("--runs", 31));
-const WARMUP = Number(opt("--warmup", 3));
-const NODE = realpathSync(process.execPath);
-const BUNDLE = [NODE, join(root, "bin", "docker-credential-hubpat.cjs")];
+const { RUNS, WARMUP } = runsAndWarmup(31);
 const EXE = join(root, "dist", "sea", "docker-credential-hubpat");
 const NODE_SEA = join(root, "dist", "node-sea", "docker-credential-hubpat");
 const GO = "docker-credential-secretservice";
@@ -34,7 +28,7 @@ if (!haveSecretService()) {
   process.exit(0);
 }
 for (const [exe, extra] of [[EXE, []], [NODE_SEA, ["--runtime", "node"]]]) {
-  if (argv.includes("--no-package") && existsSync(exe)) continue;
+  if (flag("--no-package") && existsSync(exe)) continue;
   const r = spawnSync(NODE, [join(root, "scripts", "package.mjs"), "--quiet", ...extra], { stdio: "inherit" });
   if (r.status !== 0) throw new Error(`node scripts/package.mjs ${extra.join(" ")} failed`);
 }

@@ -9,19 +9,13 @@
 // session where one is needed) with each backend. Process start-up dominates the first table on a busy machine;
 // this one shows what the keychain path itself costs.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, realpathSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { haveSecretService, startKeyringSession } from "../keyring-session.mjs";
+import { BUNDLE, NODE, root, runsAndWarmup } from "./common.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
-const RUNS = Number(opt("--runs", 31));
-const WARMUP = Number(opt("--warmup", 3));
-const NODE = realpathSync(process.execPath);
-const BUNDLE = [NODE, join(root, "bin", "docker-credential-hubpat.cjs")];
+const { RUNS, WARMUP } = runsAndWarmup(31);
 const GO = "docker-credential-secretservice";
 
 if (!haveSecretService()) {

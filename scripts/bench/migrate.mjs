@@ -9,12 +9,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { haveSecretService, startKeyringSession } from "../keyring-session.mjs";
+import { opt, root } from "./common.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
 const ENTRIES = Number(opt("--entries", 10_000));
 const TIMEOUT_S = Number(opt("--timeout", 600));
 

@@ -5,19 +5,14 @@
 // of each, then again), so a busy machine slows them all alike. Medians of RUNS runs after WARMUP.
 // Options: --runs N, --warmup N, --json FILE (every time, in ms).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { haveSecretService, startKeyringSession } from "../keyring-session.mjs";
+import { BUNDLE, NODE, opt, runsAndWarmup } from "./common.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
-const RUNS = Number(opt("--runs", 21));
-const WARMUP = Number(opt("--warmup", 3));
-const NODE = realpathSync(process.execPath);
-const HELPER = [NODE, join(root, "bin", "docker-credential-hubpat.cjs")];
+const { RUNS, WARMUP } = runsAndWarmup(21);
+const HELPER = BUNDLE;
 const on = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
 const HIT = "https://index.docker.io/v1/";

@@ -1,6 +1,5 @@
 // hub-tokens in a real terminal (tmux): the prompts a person sees, answered with keystrokes. Proves the
 // password is masked, the 2FA code is asked for, and create's choices work with the arrow keys and Enter.
-import { execFileSync, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,37 +7,28 @@ import { haveSecretService, startKeyringSession, type KeyringSession } from "../
 import { startEmulator, type Emulator } from "../../src/emulator/server.js";
 import { ROOT } from "../fakes/helper-process.js";
 import { MONA, TOTP_SECRET } from "../fakes/hub.js";
+import { haveTmux, startTerminal, type Terminal } from "../fakes/tmux.js";
 import { visibleWidth } from "../../src/cli/io.js";
 
 const HUB_TOKENS = join(ROOT, "bin", "hub-tokens.cjs");
-const haveTmux = spawnSync("sh", ["-c", "command -v tmux"]).status === 0;
 
 describe.skipIf(!haveTmux || !haveSecretService())("hub-tokens at a terminal", () => {
-  const socket = `hubpat-test-${process.pid}`;
   let keyring: KeyringSession;
   let hub: Emulator;
 
-  const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
-  const screen = () => tmux("capture-pane", "-p", "-t", "t");
-  const keys = (...k: string[]) => tmux("send-keys", "-t", "t", ...k);
-  /** Polls the screen until `pattern` shows; fails with the screen if it never does. */
-  async function waitFor(pattern: RegExp): Promise<string> {
-    for (let i = 0; i < 200; i++) {
-      const s = screen();
-      if (pattern.test(s)) return s;
-      await sleep(50);
-    }
-    throw new Error(`never showed ${String(pattern)}; the screen:\n${screen()}`);
-  }
+  let terminal: Terminal;
+  const screen = () => terminal.screen();
+  const keys = (...k: string[]) => terminal.keys(...k);
+  const waitFor = (pattern: RegExp) => terminal.waitFor(pattern);
 
   beforeAll(async () => {
     keyring = await startKeyringSession("unlocked");
     hub = await startEmulator({ users: [{ ...MONA, totpSecret: TOTP_SECRET }] });
     const env = { ...keyring.env, HUBPAT_HUB_URL: hub.url, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, PS1: "$ ", TERM: "xterm-256color" };
-    execFileSync("tmux", ["-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "160", "-y", "40", "bash --norc --noprofile"], { env });
+    terminal = startTerminal("test", env, { columns: 160, rows: 40 });
   });
   afterAll(async () => {
-    spawnSync("tmux", ["-L", socket, "kill-server"]);
+    terminal?.close();
     await hub?.close();
     await keyring?.close();
     expect(hub.unhandled).toEqual([]);
@@ -87,7 +77,7 @@ describe.skipIf(!haveTmux || !haveSecretService())("hub-tokens at a terminal", (
     const label = "release-pipeline-for-the-backend-services-of-the-shop 🐳 本番環境";
     const { token } = hub.addToken("mona", { label });
     try {
-      tmux("resize-window", "-t", "t", "-x", String(width), "-y", "40");
+      terminal.resize(width, 40);
       // Markers of this run only, so nothing left on the screen by an earlier one is read.
       // The terminal's own width, once the resize has reached it (under load it may lag): what list will read.
       keys(`clear; echo "ready-$(tput cols)"`, "Enter");
@@ -117,7 +107,7 @@ describe.skipIf(!haveTmux || !haveSecretService())("hub-tokens at a terminal", (
       const col = visibleWidth(header.slice(0, header.indexOf("STATUS")));
       for (const r of rows) expect(visibleWidth(r.slice(0, r.search(/active|inactive|expired/)))).toBe(col);
     } finally {
-      tmux("resize-window", "-t", "t", "-x", "160", "-y", "40");
+      terminal.resize(160, 40);
       hub.state.tokens.delete(token.uuid);
     }
   });

@@ -1,7 +1,7 @@
 // `hub-tokens login --web` as a person meets it: in a real terminal (tmux), where Enter opens the browser and
 // Ctrl-C stops cleanly, and off a terminal, where it prints, polls and never waits for a key. The browser is a
 // script on $BROWSER that writes down the URL it was asked to open.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,28 +11,21 @@ import { haveSecretService, startKeyringSession, type KeyringSession } from "../
 import { startEmulator, type Emulator } from "../../src/emulator/server.js";
 import { ROOT } from "../fakes/helper-process.js";
 import { MONA } from "../fakes/hub.js";
+import { haveTmux, startTerminal, type Terminal } from "../fakes/tmux.js";
 
 const HUB_TOKENS = join(ROOT, "bin", "hub-tokens.cjs");
-const haveTmux = spawnSync("sh", ["-c", "command -v tmux"]).status === 0;
 
 describe.skipIf(!haveTmux || !haveSecretService())("login --web at a terminal and off one", () => {
-  const socket = `hubpat-web-${process.pid}`;
   let keyring: KeyringSession;
   let hub: Emulator;
   let env: NodeJS.ProcessEnv;
   let opened: string;
 
-  const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
-  const screen = () => tmux("capture-pane", "-p", "-J", "-t", "t");
-  const keys = (...k: string[]) => tmux("send-keys", "-t", "t", ...k);
-  async function waitFor(pattern: RegExp): Promise<RegExpExecArray> {
-    for (let i = 0; i < 300; i++) {
-      const m = pattern.exec(screen());
-      if (m) return m;
-      await sleep(50);
-    }
-    throw new Error(`never showed ${String(pattern)}; the screen:\n${screen()}`);
-  }
+  let terminal: Terminal;
+  const screen = () => terminal.screen();
+  const keys = (...k: string[]) => terminal.keys(...k);
+  /** The match once `pattern` shows on the screen. */
+  const waitFor = async (pattern: RegExp) => pattern.exec(await terminal.waitFor(pattern))!;
 
   beforeAll(async () => {
     keyring = await startKeyringSession("unlocked");
@@ -46,10 +39,10 @@ describe.skipIf(!haveTmux || !haveSecretService())("login --web at a terminal an
       ...keyring.env, HUBPAT_HUB_URL: hub.url, HUBPAT_CONFIG_DIR: join(dir, "conf"), BROWSER: browser,
       PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, PS1: "$ ", TERM: "xterm-256color",
     };
-    execFileSync("tmux", ["-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "200", "-y", "40", "bash --norc --noprofile"], { env });
+    terminal = startTerminal("web", env, { columns: 200, rows: 40, joinWrapped: true, waitMs: 15_000 });
   });
   afterAll(async () => {
-    spawnSync("tmux", ["-L", socket, "kill-server"]);
+    terminal?.close();
     await hub?.close();
     await keyring?.close();
     expect(hub.unhandled).toEqual([]);

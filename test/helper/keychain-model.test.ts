@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveSecretService, startKeyringSession, type KeyringSession } from "../../scripts/keyring-session.mjs";
 import { goJSON, NOT_FOUND } from "../../src/helper/protocol.js";
 import { KeychainStore } from "../../src/store/keychain.js";
+import { useSessionBus } from "../fakes/session-bus.js";
+import { listOf, sortKeys, type Credential, type Model, type Real } from "../fakes/store-model.js";
 import { duplicateAccounts, hubpat, keyringItems } from "./processes.js";
 
 const canRun = haveSecretService();
@@ -16,23 +18,6 @@ const FUZZING = Number(process.env.FUZZ_RUNS) > 0;
 const FUZZ_SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 const DIRECT_RUNS = FUZZING ? 500 : 50;
 const PROCESS_RUNS = FUZZING ? 100 : 10;
-
-interface Credential {
-  username: string;
-  secret: string;
-}
-type Model = Map<string, Credential>;
-
-/** What the commands need from the system under test: the helper's four actions. */
-interface Real {
-  store(key: string, c: Credential): Promise<void>;
-  get(key: string): Promise<Credential | null>;
-  erase(key: string): Promise<void>;
-  list(): Promise<Record<string, string>>;
-}
-
-const sortedList = (model: Model) => Object.fromEntries([...model].map(([k, c]) => [k, c.username]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
-const sortKeys = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 class StoreCommand implements fc.AsyncCommand<Model, Real> {
   constructor(
@@ -69,7 +54,7 @@ class EraseCommand implements fc.AsyncCommand<Model, Real> {
 class ListCommand implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(model: Model, real: Real) {
-    expect(sortKeys(await real.list())).toEqual(sortedList(model));
+    expect(sortKeys(await real.list())).toEqual(listOf(model));
   }
   toString = () => "list()";
 }
@@ -103,21 +88,14 @@ describe.skipIf(!canRun)("store, get, erase and list against a model, on a real 
   let session: KeyringSession;
   // A new store per sequence, as each hub-tokens or helper process has its own.
   const newStore = () => new KeychainStore({ readTimeoutMs: 30_000, writeTimeoutMs: 30_000 });
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv = () => {};
 
   beforeAll(async () => {
     session = await startKeyringSession("unlocked");
-    // KeychainStore talks to the bus named in this process's environment.
-    for (const name of ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"]) {
-      saved[name] = process.env[name];
-      process.env[name] = session.env[name];
-    }
+    restoreEnv = useSessionBus(session);
   });
   afterAll(async () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
     await session?.close();
   });
 
@@ -134,7 +112,7 @@ describe.skipIf(!canRun)("store, get, erase and list against a model, on a real 
           const real = realFor();
           const model: Model = new Map();
           await fc.asyncModelRun(() => ({ model, real }), cmds);
-          expect(sortKeys(await real.list())).toEqual(sortedList(model));
+          expect(sortKeys(await real.list())).toEqual(listOf(model));
           for (const [key, c] of model) expect(await real.get(key)).toEqual(c);
           const items = keyringItems(session.env);
           expect(duplicateAccounts(items)).toEqual([]);

@@ -13,22 +13,9 @@ import type { CredentialStore, StoreKind } from "../../src/store/store.js";
 import { runHelperProcess } from "../fakes/helper-process.js";
 import { haveKeyctl, testKeyring } from "../fakes/kernel-keyring.js";
 import { havePass, passWorld } from "../fakes/pass-store.js";
+import { listOf, sortKeys, type Model, type Real } from "../fakes/store-model.js";
 
 const FUZZING = Number(process.env.FUZZ_RUNS) > 0;
-
-interface Credential {
-  username: string;
-  secret: string;
-}
-type Model = Map<string, Credential>;
-interface Real {
-  store(key: string, c: Credential): Promise<void>;
-  get(key: string): Promise<Credential | null>;
-  erase(key: string): Promise<void>;
-  list(): Promise<Record<string, string>>;
-}
-const sortKeys = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
-const listOf = (m: Model) => sortKeys(Object.fromEntries([...m].map(([k, c]) => [k, c.username])));
 
 const KEY_POOL = ["https://index.docker.io/v1/", "index.docker.io", "127.0.0.1:5000", "l.test", "https://l.test", "régistry.例え.test", "🐳.example:5000", 'q"uote\\back.test', "a&b<c>.test"];
 const keyArb = fc.oneof(

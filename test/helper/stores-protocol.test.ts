@@ -12,6 +12,7 @@ import { MemoryStore } from "../../src/store/memory.js";
 import type { CredentialStore, StoreKind } from "../../src/store/store.js";
 import { haveKeyctl, testKeyring } from "../fakes/kernel-keyring.js";
 import { havePass, passWorld } from "../fakes/pass-store.js";
+import { useSessionBus } from "../fakes/session-bus.js";
 
 const HUB = "https://index.docker.io/v1/";
 const SERVICE = "docker-credential-hubpat";
@@ -59,21 +60,14 @@ describe.each(subjects)("the helper protocol on the $name store", (subject) => {
 describe.skipIf(!haveSecretService())("the helper protocol on the keychain store (a private Secret Service)", () => {
   let session: KeyringSession;
   let store: CredentialStore;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv = () => {};
   beforeAll(async () => {
     session = await startKeyringSession("unlocked");
-    // The keychain binding talks to the bus named in this process's environment.
-    for (const name of ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"]) {
-      saved[name] = process.env[name];
-      process.env[name] = session.env[name];
-    }
+    restoreEnv = useSessionBus(session);
     store = await kinds("keychain", { ...process.env, HUBPAT_KEYCHAIN_TIMEOUT_MS: "30000" });
   });
   afterAll(async () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
     await session?.close();
   });
   table(() => store, () => true);
