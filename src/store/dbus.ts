@@ -547,6 +547,8 @@ export class DBusConnection {
   private holding = 0;
   private closedWith: Error | undefined;
 
+  /** When the bus last sent anything (performance.now()): how long a call has waited in silence. */
+  lastHeardAt = performance.now();
   /** Until the bus's answer to AUTH has come: what has come of it so far. */
   private authReply: string | undefined = "";
 
@@ -649,6 +651,7 @@ export class DBusConnection {
   }
 
   private receive(chunk: Buffer): void {
+    this.lastHeardAt = performance.now();
     if (this.authReply !== undefined) {
       // The bus's answer to AUTH is one line; BEGIN gets none, and what follows it is the bus's first message.
       this.authReply += chunk.toString("latin1");

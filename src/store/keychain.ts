@@ -160,23 +160,32 @@ export class KeychainStore implements CheckableStore {
   /**
    * Runs `op` on this process's one Secret Service connection with a deadline, which starts when the call's turn
    * comes (at most IN_FLIGHT calls wait on the service at once: the service answers one call at a time, so a
-   * deadline counted from a long queue's start would fire on a service that works). A call that misses its
-   * deadline closes the connection, failing the calls in flight and those waiting their turn at once: a hung
-   * service costs one timeout, not one per call. The next call connects afresh.
+   * deadline counted from a long queue's start would fire on a service that works). The deadline is for silence:
+   * while the service keeps answering (a list of thousands of items is thousands of replies), it moves on, and
+   * it fires once `timeoutMs` pass with nothing from the bus. A call that misses its deadline closes the
+   * connection, failing the calls in flight and those waiting their turn at once: a hung service costs one
+   * timeout, not one per call. The next call connects afresh.
    */
   private async secretService<T>(timeoutMs: number, op: (ss: SecretServiceClient) => Promise<T>): Promise<T> {
     const lane = laneFor(this.env);
     await lane.turn();
     let timer: NodeJS.Timeout | undefined;
     let client: SecretServiceClient | undefined;
+    const started = performance.now();
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      const expire = () => {
+        const silentFor = performance.now() - Math.max(started, client?.lastHeardAt ?? started);
+        if (silentFor < timeoutMs) {
+          timer = setTimeout(expire, timeoutMs - silentFor);
+          return;
+        }
         const err = new KeychainError("timeout", { detail: `no answer in ${timeoutMs} ms` });
         forget(this.env, client);
         client?.close(err);
         lane.failWaiting(err);
         reject(err);
-      }, timeoutMs);
+      };
+      timer = setTimeout(expire, timeoutMs);
     });
     try {
       const work = (async () => {

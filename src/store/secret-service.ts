@@ -76,6 +76,11 @@ export class SecretServiceClient {
     return this.bus.isClosed;
   }
 
+  /** When the service (or the bus) last sent anything, in performance.now() time. */
+  get lastHeardAt(): number {
+    return this.bus.lastHeardAt;
+  }
+
   close(reason?: Error): void {
     this.bus.close(reason);
   }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveSecretService, startKeyringSession, type KeyringSession } from "../../scripts/keyring-session.mjs";
 import { KeychainError } from "../../src/store/errors.js";
 import { KeychainStore, type KeychainBackend } from "../../src/store/keychain.js";
+import { SecretServiceClient } from "../../src/store/secret-service.js";
 import type { StoredCredential } from "../../src/store/store.js";
 import { helperCommands } from "../fakes/binaries.js";
 import { hubpat, keyringItems } from "../helper/processes.js";
@@ -241,6 +242,30 @@ describe.skipIf(!canRun)("hubpat's Secret Service client on the bus", { timeout:
     await Promise.all(Array.from({ length: 200 }, (_, i) => ours.delete(`many-${i}.test`)));
     expect(keyringItems(session.env)).toEqual([]);
   }, 300_000);
+
+  it("counts a deadline in silence: a list of 1,000 items outlasts it and still answers, while the service keeps talking", async () => {
+    // The items go to gnome-keyring's in-memory session collection: created in milliseconds, found by the same search.
+    const ss = await SecretServiceClient.connect(session.env);
+    const paths: string[] = [];
+    try {
+      for (let i = 0; i < 1_000; i++) {
+        const key = `bulk-${i}.test`;
+        paths.push(await ss.createItem("/org/freedesktop/secrets/collection/session", `keyring:${key}@${SERVICE} (mona)`, { service: SERVICE, username: key }, Buffer.from("{}")));
+      }
+      // Measured: the list takes about 1.2 s here, in replies at most about 40 ms apart (the search is the longest).
+      const deadlineMs = 300;
+      const t = performance.now();
+      const listed = await store(session.env, deadlineMs).list();
+      const took = performance.now() - t;
+      expect(Object.keys(listed)).toHaveLength(1_000);
+      expect(listed["bulk-999.test"]).toBe("mona");
+      // What makes this a test of the deadline: the list took longer than one deadline, in replies that kept coming.
+      expect(took).toBeGreaterThan(deadlineMs);
+    } finally {
+      await Promise.all(paths.map((p) => ss.deleteItem(p)));
+      ss.close();
+    }
+  });
 
   it("fails every waiting call at once when the service hangs, then works again once it answers", async () => {
     const ours = store(session.env, 500);
