@@ -1,18 +1,21 @@
 // Store benchmark (run by `npm run bench`, after the build): the helper's `get` (hit and miss) on each store hubpat
-// offers, beside Docker's own Go helpers on the stores they share with it: docker-credential-pass on the same
+// offers, from the npm bundle and from the Bun executable (dist/sea, when the helper benchmark or `npm run package`
+// has built it), beside Docker's own Go helpers on the stores they share with it: docker-credential-pass on the same
 // password store, docker-credential-secretservice on the same private Secret Service. Whole processes, as Docker
 // runs them; `node -e 0` on the same Node is the baseline every ratio is against. Cases run round-robin (one run
 // of each, then again), so a busy machine slows them all alike. Medians of RUNS runs after WARMUP.
 // Options: --runs N, --warmup N, --json FILE (every time, in ms).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { haveSecretService, startKeyringSession } from "../keyring-session.mjs";
-import { BUNDLE, NODE, opt, runsAndWarmup } from "./common.mjs";
+import { BUNDLE, NODE, opt, root, runsAndWarmup } from "./common.mjs";
 
 const { RUNS, WARMUP } = runsAndWarmup(21);
-const HELPER = BUNDLE;
+const EXE = join(root, "dist", "sea", "docker-credential-hubpat");
+/** The helper's builds: the npm bundle, and the executable where it is built. */
+const BUILDS = [{ label: "hubpat", cmd: BUNDLE }, ...(existsSync(EXE) ? [{ label: "hubpat executable", cmd: [EXE] }] : [])];
 const on = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
 const HIT = "https://index.docker.io/v1/";
@@ -52,9 +55,11 @@ try {
   const cases = [{ name: "node -e 0", cmd: [NODE, "-e", "0"], env: base }];
   for (const s of stores) {
     const env = { ...s.env, HUBPAT_STORE: s.kind };
-    const seed = spawnSync(HELPER[0], [...HELPER.slice(1), "store"], { env, input: creds });
+    const seed = spawnSync(BUNDLE[0], [...BUNDLE.slice(1), "store"], { env, input: creds });
     if (seed.status !== 0) throw new Error(`seeding the ${s.kind} store failed: ${seed.stdout}${seed.stderr}`);
-    cases.push({ name: `get hit (hubpat, ${s.kind})`, cmd: [...HELPER, "get"], env, input: HIT }, { name: `get miss (hubpat, ${s.kind})`, cmd: [...HELPER, "get"], env, input: MISS, status: 1 });
+    for (const b of BUILDS) {
+      cases.push({ name: `get hit (${b.label}, ${s.kind})`, cmd: [...b.cmd, "get"], env, input: HIT }, { name: `get miss (${b.label}, ${s.kind})`, cmd: [...b.cmd, "get"], env, input: MISS, status: 1 });
+    }
     // Docker's Go helper on the same store: for pass it reads hubpat's own entry (the layout is the same).
     if (s.go) {
       if (s.kind === "keychain") spawnSync(s.go.cmd[0], ["store"], { env, input: creds });

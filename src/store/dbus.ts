@@ -560,8 +560,8 @@ export class DBusConnection {
 
   /**
    * Connects to the first socket that answers, and starts authenticating. The handshake is pipelined, as sd-bus
-   * and zbus do it (the D-Bus specification's BEGIN command allows it): AUTH, BEGIN and Hello go out in one
-   * write, and the connection is ready at once, so the first call goes out before the bus's OK comes back and a
+   * and zbus do it (the D-Bus specification's BEGIN command allows it): AUTH, BEGIN and Hello go out back to
+   * back, and the connection is ready at once, so the first call goes out before the bus's OK comes back and a
    * lookup waits for one round trip fewer. A bus that refuses the AUTH (or hangs up before answering it) fails
    * the calls sent meanwhile with BusUnreachableError, as a refused connection does.
    */
