@@ -160,6 +160,9 @@ export class IOStreams {
   /** The terminal's width, when stdout is one and it is known. */
   readonly width: number | undefined;
   private readonly canSpin: boolean;
+  /** Whether a write to stdout has failed, and when the last one is done (see delivered()). */
+  private outFailed = false;
+  private lastOut: Promise<void> = Promise.resolve();
 
   constructor(o: IOStreamsOptions) {
     this.in = o.in;
@@ -184,7 +187,31 @@ export class IOStreams {
 
   /** One line of data on stdout. */
   print(line: string): void {
-    this.out.write(`${tidy(line)}\n`);
+    this.writeOut(`${tidy(line)}\n`);
+  }
+
+  private writeOut(text: string): void {
+    this.lastOut = new Promise((resolve) => {
+      try {
+        this.out.write(text, (err?: Error | null) => {
+          if (err) this.outFailed = true;
+          resolve();
+        });
+      } catch {
+        this.outFailed = true;
+        resolve();
+      }
+    });
+  }
+
+  /**
+   * Whether everything printed on stdout so far reached it: false once a write failed (a reader that went away:
+   * EPIPE). For output that exists nowhere else, such as a new token's secret.
+   */
+  async delivered(): Promise<boolean> {
+    // Each write's own callback: Bun reports a closed pipe to the write that met it, not to a later empty one.
+    await this.lastOut;
+    return !this.outFailed;
   }
 
   /** A success or progress line on stderr; silenced by -q. */
@@ -220,7 +247,7 @@ export class IOStreams {
       return;
     }
     if (f?.kind !== "template") {
-      this.out.write(`${JSON.stringify(value, null, 2)}\n`);
+      this.writeOut(`${JSON.stringify(value, null, 2)}\n`);
       return;
     }
     const values = Array.isArray(value) ? value : [value];

@@ -137,6 +137,15 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
 
   if (opts.json) io.json({ ...tokenJson(created, deps.clock(), null), secret: created.secret });
   else io.print(created.secret);
+  // The secret is shown this once: a reader that went away (`| head -0`, a closed pipe) got nothing, and a token
+  // nobody can read is litter on the account, as when --docker-login can't store it.
+  if (!(await io.delivered())) {
+    const deleted = await hub.deleteToken(created.id).then(() => true, () => false);
+    throw new HubpatError(
+      deleted ? `created ${tokenName(created)} but its secret never reached stdout (the reader had closed it), so deleted it again` : `created ${tokenName(created)} but its secret never reached stdout (the reader had closed it), and could not delete it`,
+      { hint: deleted ? "run create again with its output going somewhere open" : `delete it: hub-tokens delete ${created.id}` },
+    );
+  }
   io.info(`${io.color.green("✓")} Created ${summary}`);
   if (io.isStderrTTY && !opts.json) {
     io.info(`  Copy it now: the Hub never shows it again. Use it as the password of: docker login --username ${session.username}`);

@@ -80,6 +80,25 @@ describe.skipIf(!haveSecretService()).each(tokensCommands())("hub-tokens on a cl
     expect(await runClosed(cli.command, args, "both", env)).toEqual({ stdout: "", stderr: "", exitCode: open.exitCode, signal: null });
   });
 
+  it.each([[[] as string[]], [["--json"]]])("create %j: a secret that never reached stdout is deleted again, and it says so", async (extra) => {
+    const label = `lost-${extra.length}-${cli.name.replace(/\W/g, "")}`;
+    const args = ["create", "--label", label, "--scope", "repo:read", "--expires", "never", ...extra];
+    const closed = await runClosed(cli.command, args, "stdout", env);
+    expect(closed.exitCode).toBe(1);
+    expect(closed.signal).toBeNull();
+    expect(closed.stderr).toMatch(new RegExp(`created .*${label}.* but its secret never reached stdout \\(the reader had closed it\\), so deleted it again`));
+    expect(closed.stderr).toContain("run create again with its output going somewhere open");
+    expect(hub.tokensOf("mona").filter((t) => t.token_label === label)).toEqual([]);
+    // With stdout open the same command keeps its token and prints it.
+    const open = await runProcess(cli.command, args, "", env);
+    expect(open.exitCode).toBe(0);
+    expect(open.stdout).toMatch(/dckr_pat_/);
+    const kept = hub.tokensOf("mona").filter((t) => t.token_label === label);
+    expect(kept).toHaveLength(1);
+    // The list cases here expect the seeded tokens only.
+    expect((await runProcess(cli.command, ["delete", kept[0]!.uuid, "--yes"], "", env)).exitCode).toBe(0);
+  });
+
   it("exits 0 in a shell pipeline into head -1 (bash -o pipefail)", async () => {
     const r = await runProcess(["bash", "-o", "pipefail", "-c", '"$@" list | head -1', "bash", ...cli.command], [], "", env);
     expect(r).toEqual({ stdout: expect.stringMatching(/^[0-9a-f-]{36}\tt\d+\t[^\n]*\n$/), stderr: "", exitCode: 0, signal: null });
