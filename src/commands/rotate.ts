@@ -151,6 +151,8 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
     io.info(`${ok} Stored for Docker (${DOCKER_HUB_KEY}) as ${session.username}, secret …${created.secret.slice(-4)}`);
   } else if (!opts.json) {
     io.print(created.secret);
+    // Printed once: a reader that went away got nothing, and the old token must not be retired for a lost one.
+    if (!(await io.delivered())) throw new HubpatError(`${newName}'s secret never reached stdout (the reader had closed it), so ${await takeBack(hub, created)}; ${still}`, { hint: "run rotate again with its output going somewhere open" });
   }
 
   // 4. Retire the old token, now that nothing needs it.
@@ -172,6 +174,17 @@ export async function runRotate(opts: RotateOptions, deps: Pick<Deps, "io" | "hu
       old: opts.delete ? { ...tokenJson(old, now, null), deleted: true } : { ...tokenJson(retired ?? old, now, null), deleted: false },
       storedForDocker: forDocker,
     });
+    // With --json the new secret is in this document alone, written after the old token was retired: when it
+    // never reached stdout, the new token goes and the old one comes back where it can.
+    if (!forDocker && !(await io.delivered())) {
+      const back = opts.delete
+        ? `${oldName} was deleted already`
+        : await hub.updateToken(old.id, { isActive: true }).then(
+            () => `${oldName} is active again`,
+            (err: unknown) => `${oldName} stays deactivated, as reactivating it failed (${messageOf(err)}): run hub-tokens activate ${old.id}`,
+          );
+      throw new HubpatError(`${newName}'s secret never reached stdout (the reader had closed it), so ${await takeBack(hub, created)}; ${back}`, { hint: "run rotate again with its output going somewhere open" });
+    }
   }
 }
 

@@ -61,7 +61,7 @@ describe.skipIf(!haveSecretService()).each(tokensCommands())("hub-tokens on a cl
   beforeAll(async () => {
     keyring = await startKeyringSession("unlocked");
     // Enough tokens that a list is more than a pipe holds (64 KiB), as `| head -1` meets it.
-    hub = await startEmulator({ users: [{ ...MONA, totpSecret: TOTP_SECRET, tokens: Array.from({ length: 600 }, (_, i) => ({ label: `t${i}`, scopes: ["repo:read"] })) }] });
+    hub = await startEmulator({ users: [{ ...MONA, totpSecret: TOTP_SECRET, tokens: Array.from({ length: 600 }, (_, i) => ({ label: `t${i}`, scopes: ["repo:read"] })) }], orgs: [{ name: "acme", owners: ["mona"] }] });
     env = { ...keyring.env, HUBPAT_HUB_URL: hub.url, HUBPAT_CONFIG_DIR: mkdtempSync(join(tmpdir(), "hubpat-pipe-conf-")) };
     const login = await runProcess(cli.command, ["login", "-u", "mona", "--password-stdin"], `${MONA.password}\n${hub.currentCode("mona")}\n`, env);
     expect(login.exitCode, login.stderr).toBe(0);
@@ -97,6 +97,28 @@ describe.skipIf(!haveSecretService()).each(tokensCommands())("hub-tokens on a cl
     expect(kept).toHaveLength(1);
     // The list cases here expect the seeded tokens only.
     expect((await runProcess(cli.command, ["delete", kept[0]!.uuid, "--yes"], "", env)).exitCode).toBe(0);
+  });
+
+  it("org create: a secret that never reached stdout is deleted again", async () => {
+    const label = `lost-oat-${cli.name.replace(/\W/g, "")}`;
+    const closed = await runClosed(cli.command, ["create", "--org", "acme", "--label", label, "--resource", "repo:acme/app:repo-pull", "--expires", "never"], "stdout", env);
+    expect(closed.exitCode).toBe(1);
+    expect(closed.stderr).toMatch(/in acme but its secret never reached stdout \(the reader had closed it\), so deleted it again/);
+    expect(hub.orgTokensOf("acme").filter((t) => t.label === label)).toEqual([]);
+  });
+
+  it.each([[[] as string[]], [["--json"]]])("rotate %j: a new secret that never reached stdout is taken back, and the old token keeps working", async (extra) => {
+    const label = `rotating-${extra.length}-${cli.name.replace(/\W/g, "")}`;
+    const made = await runProcess(cli.command, ["create", "--label", label, "--scope", "repo:read", "--expires", "never", "--json"], "", env);
+    expect(made.exitCode, made.stderr).toBe(0);
+    const oldId = (JSON.parse(made.stdout) as { id: string }).id;
+    const closed = await runClosed(cli.command, ["rotate", oldId, ...extra], "stdout", env);
+    expect(closed.exitCode).toBe(1);
+    expect(closed.stderr).toMatch(/'s secret never reached stdout \(the reader had closed it\), so .* was deleted again/);
+    // Only the old token is left, active: the rotation is as if it never ran.
+    const left = hub.tokensOf("mona").filter((t) => t.token_label.startsWith(label));
+    expect(left.map((t) => [t.uuid, t.is_active])).toEqual([[oldId, true]]);
+    expect((await runProcess(cli.command, ["delete", oldId, "--yes"], "", env)).exitCode).toBe(0);
   });
 
   it("exits 0 in a shell pipeline into head -1 (bash -o pipefail)", async () => {
