@@ -5,10 +5,9 @@ import fc from "fast-check";
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveSecretService, startKeyringSession, type KeyringSession } from "../../scripts/keyring-session.mjs";
-import { goJSON, NOT_FOUND } from "../../src/helper/protocol.js";
 import { KeychainStore } from "../../src/store/keychain.js";
 import { useSessionBus } from "../fakes/session-bus.js";
-import { listOf, sortKeys, type Credential, type Model, type Real } from "../fakes/store-model.js";
+import { type Credential, helperReal, listOf, type Model, type Real, runModel, sortKeys, storeReal } from "../fakes/store-model.js";
 import { duplicateAccounts, hubpat, keyringItems } from "./processes.js";
 
 const canRun = haveSecretService();
@@ -107,13 +106,7 @@ describe.skipIf(!canRun)("store, get, erase and list against a model, on a real 
     await session.survivingDaemonCrash(() =>
       fc.assert(
         fc.asyncProperty(commandsArb, async (cmds) => {
-          const cleaner = newStore();
-          for (const key of Object.keys(await cleaner.list())) await cleaner.delete(key);
-          const real = realFor();
-          const model: Model = new Map();
-          await fc.asyncModelRun(() => ({ model, real }), cmds);
-          expect(sortKeys(await real.list())).toEqual(listOf(model));
-          for (const [key, c] of model) expect(await real.get(key)).toEqual(c);
+          const model = await runModel(newStore(), realFor(), cmds);
           const items = keyringItems(session.env);
           expect(duplicateAccounts(items)).toEqual([]);
           expect(items).toHaveLength(model.size);
@@ -124,18 +117,7 @@ describe.skipIf(!canRun)("store, get, erase and list against a model, on a real 
   }
 
   it(`through KeychainStore (${DIRECT_RUNS} sequences)`, async () => {
-    await runAgainstModel(() => {
-      const keychain = newStore();
-      return {
-        store: (key, c) => keychain.set(key, c),
-        get: async (key) => {
-          const found = await keychain.get(key);
-          return found && { username: found.username, secret: found.secret };
-        },
-        erase: async (key) => void (await keychain.delete(key)),
-        list: () => keychain.list(),
-      };
-    }, DIRECT_RUNS);
+    await runAgainstModel(() => storeReal(newStore()), DIRECT_RUNS);
   }, 900_000);
 
   it("keeps a bounded number of D-Bus connections however many calls it makes", async () => {
@@ -164,32 +146,6 @@ describe.skipIf(!canRun)("store, get, erase and list against a model, on a real 
       expect(r.stderr).toBe("");
       return r;
     };
-    await runAgainstModel(
-      () => ({
-        store: async (key, c) => {
-          expect(await run("store", `${goJSON({ ServerURL: key, Username: c.username, Secret: c.secret })}\n`)).toMatchObject({ exitCode: 0, stdout: "" });
-        },
-        get: async (key) => {
-          const r = await run("get", key);
-          if (r.exitCode === 1) {
-            expect(r.stdout).toBe(`${NOT_FOUND}\n`);
-            return null;
-          }
-          expect(r.exitCode).toBe(0);
-          const answer = JSON.parse(r.stdout) as { ServerURL: string; Username: string; Secret: string };
-          expect(answer.ServerURL).toBe(key);
-          return { username: answer.Username, secret: answer.Secret };
-        },
-        erase: async (key) => {
-          expect(await run("erase", key)).toMatchObject({ exitCode: 0, stdout: "" });
-        },
-        list: async () => {
-          const r = await run("list", "unused");
-          expect(r.exitCode).toBe(0);
-          return JSON.parse(r.stdout) as Record<string, string>;
-        },
-      }),
-      PROCESS_RUNS,
-    );
+    await runAgainstModel(() => helperReal(run), PROCESS_RUNS);
   }, 900_000);
 });

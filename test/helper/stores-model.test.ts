@@ -7,13 +7,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { goJSON, NOT_FOUND } from "../../src/helper/protocol.js";
 import { openStore } from "../../src/store/choice.js";
-import type { CredentialStore, StoreKind } from "../../src/store/store.js";
+import type { StoreKind } from "../../src/store/store.js";
 import { runHelperProcess } from "../fakes/helper-process.js";
 import { haveKeyctl, testKeyring } from "../fakes/kernel-keyring.js";
 import { havePass, passWorld } from "../fakes/pass-store.js";
-import { listOf, sortKeys, type Model, type Real } from "../fakes/store-model.js";
+import { helperReal, listOf, type Model, type Real, runModel, sortKeys, storeReal } from "../fakes/store-model.js";
 
 const FUZZING = Number(process.env.FUZZ_RUNS) > 0;
 
@@ -97,31 +96,14 @@ describe.each(SUBJECTS)("store, get, erase and list against a model, on the $kin
     const commands = commandsFor(LIMITS[subject.kind] ?? {});
     await fc.assert(
       fc.asyncProperty(commands, async (cmds) => {
-        const cleaner: CredentialStore = await open();
-        for (const key of Object.keys(await cleaner.list())) await cleaner.delete(key);
-        const real = await realFor();
-        const model: Model = new Map();
-        await fc.asyncModelRun(() => ({ model, real }), cmds);
-        expect(sortKeys(await real.list())).toEqual(listOf(model));
-        for (const [key, c] of model) expect(await real.get(key)).toEqual(c);
+        await runModel(await open(), await realFor(), cmds);
       }),
       { numRuns },
     );
   }
 
   it.skipIf(!subject.available())(`through the store (${subject.direct} sequences)`, async () => {
-    await againstModel(async () => {
-      const store = await open();
-      return {
-        store: (k, c) => store.set(k, c),
-        get: async (k) => {
-          const found = await store.get(k);
-          return found && { username: found.username, secret: found.secret };
-        },
-        erase: async (k) => void (await store.delete(k)),
-        list: () => store.list(),
-      };
-    }, subject.direct);
+    await againstModel(async () => storeReal(await open()), subject.direct);
   }, 900_000);
 
   it.skipIf(!subject.available())(`through the built helper process (${subject.process} sequences)`, async () => {
@@ -132,23 +114,6 @@ describe.each(SUBJECTS)("store, get, erase and list against a model, on the $kin
       if (subject.kind !== "file") expect(r.stderr).toBe("");
       return r;
     };
-    await againstModel(
-      async () => ({
-        store: async (k, c) => expect(await run("store", `${goJSON({ ServerURL: k, Username: c.username, Secret: c.secret })}\n`)).toMatchObject({ exitCode: 0, stdout: "" }),
-        get: async (k) => {
-          const r = await run("get", k);
-          if (r.exitCode === 1) {
-            expect(r.stdout).toBe(`${NOT_FOUND}\n`);
-            return null;
-          }
-          const answer = JSON.parse(r.stdout) as { ServerURL: string; Username: string; Secret: string };
-          expect(answer.ServerURL).toBe(k);
-          return { username: answer.Username, secret: answer.Secret };
-        },
-        erase: async (k) => expect(await run("erase", k)).toMatchObject({ exitCode: 0, stdout: "" }),
-        list: async () => JSON.parse((await run("list", "")).stdout) as Record<string, string>,
-      }),
-      subject.process,
-    );
+    await againstModel(async () => helperReal(run), subject.process);
   }, 900_000);
 });
