@@ -1,6 +1,6 @@
 // hub-tokens in a real terminal (tmux): the prompts a person sees, answered with keystrokes. Proves the
 // password is masked, the 2FA code is asked for, and create's choices work with the arrow keys and Enter.
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveSecretService, startKeyringSession, type KeyringSession } from "../../scripts/keyring-session.mjs";
@@ -24,8 +24,7 @@ describe.skipIf(!haveTmux || !haveSecretService())("hub-tokens at a terminal", (
   beforeAll(async () => {
     keyring = await startKeyringSession("unlocked");
     hub = await startEmulator({ users: [{ ...MONA, totpSecret: TOTP_SECRET }] });
-    const env = { ...keyring.env, HUBPAT_HUB_URL: hub.url, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, PS1: "$ ", TERM: "xterm-256color" };
-    terminal = startTerminal("test", env, { columns: 160, rows: 40 });
+    terminal = startTerminal("test", { ...keyring.env, HUBPAT_HUB_URL: hub.url }, { columns: 160, rows: 40 });
   });
   afterAll(async () => {
     terminal?.close();

@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveSecretService, startKeyringSession, type KeyringSession } from "../../scripts/keyring-session.mjs";
@@ -35,10 +35,7 @@ describe.skipIf(!haveTmux || !haveSecretService())("login --web at a terminal an
     const browser = join(dir, "browser");
     writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`);
     chmodSync(browser, 0o755);
-    env = {
-      ...keyring.env, HUBPAT_HUB_URL: hub.url, HUBPAT_CONFIG_DIR: join(dir, "conf"), BROWSER: browser,
-      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, PS1: "$ ", TERM: "xterm-256color",
-    };
+    env = { ...keyring.env, HUBPAT_HUB_URL: hub.url, HUBPAT_CONFIG_DIR: join(dir, "conf"), BROWSER: browser };
     terminal = startTerminal("web", env, { columns: 200, rows: 40, joinWrapped: true, waitMs: 15_000 });
   });
   afterAll(async () => {

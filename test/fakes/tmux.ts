@@ -1,6 +1,7 @@
 // A real terminal for end-to-end tests: one tmux server of the test's own (its own socket), one window running
 // bash with no rc files, driven by keystrokes and read back from the screen.
 import { execFileSync, spawnSync } from "node:child_process";
+import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Whether tmux is installed here. */
@@ -28,11 +29,15 @@ export interface TerminalOptions {
   waitMs?: number;
 }
 
-/** Starts a terminal `columns` × `rows` wide running bash in `env`; `name` keeps its socket apart from other tests'. */
+/**
+ * Starts a terminal `columns` × `rows` wide running bash in `env`, with this Node first on PATH, a `$ ` prompt and
+ * TERM=xterm-256color; `name` keeps its socket apart from other tests'.
+ */
 export function startTerminal(name: string, env: NodeJS.ProcessEnv, { columns = 160, rows = 40, joinWrapped = false, waitMs = 10_000 }: TerminalOptions = {}): Terminal {
   const socket = `hubpat-${name}-${process.pid}`;
   const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
-  execFileSync("tmux", ["-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", String(columns), "-y", String(rows), "bash --norc --noprofile"], { env });
+  const shellEnv = { ...env, PATH: `${dirname(process.execPath)}:${env.PATH ?? process.env.PATH ?? ""}`, PS1: "$ ", TERM: "xterm-256color" };
+  execFileSync("tmux", ["-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", String(columns), "-y", String(rows), "bash --norc --noprofile"], { env: shellEnv });
   const screen = () => tmux("capture-pane", "-p", ...(joinWrapped ? ["-J"] : []), "-t", "t");
   return {
     screen,
