@@ -10,7 +10,7 @@ import { SCOPE_WORDING, type TokenScope } from "../hub/types.js";
 import { warnDuplicateLabel } from "./resolve.js";
 import { confirmDockerAccount } from "./docker-account.js";
 import { dockerUsesHelper } from "./status.js";
-import { scopeWording, storedForDocker, tokenJson, tokenName, tokenStatus, type DockerHeld } from "./token-view.js";
+import { scopeWording, storedForDocker, takeBackUndelivered, tokenJson, tokenName, tokenStatus, type DockerHeld } from "./token-view.js";
 import { NotFoundError } from "../hub/errors.js";
 import type { Hub, Token } from "../hub/types.js";
 
@@ -139,13 +139,7 @@ export async function runCreate(opts: CreateOptions, deps: Pick<Deps, "io" | "pr
   else io.print(created.secret);
   // The secret is shown this once: a reader that went away (`| head -0`, a closed pipe) got nothing, and a token
   // nobody can read is litter on the account, as when --docker-login can't store it.
-  if (!(await io.delivered())) {
-    const deleted = await hub.deleteToken(created.id).then(() => true, () => false);
-    throw new HubpatError(
-      deleted ? `created ${tokenName(created)} but its secret never reached stdout (the reader had closed it), so deleted it again` : `created ${tokenName(created)} but its secret never reached stdout (the reader had closed it), and could not delete it`,
-      { hint: deleted ? "run create again with its output going somewhere open" : `delete it: hub-tokens delete ${created.id}` },
-    );
-  }
+  await takeBackUndelivered(io, tokenName(created), () => hub.deleteToken(created.id), "create", `hub-tokens delete ${created.id}`);
   io.info(`${io.color.green("✓")} Created ${summary}`);
   if (io.isStderrTTY && !opts.json) {
     io.info(`  Copy it now: the Hub never shows it again. Use it as the password of: docker login --username ${session.username}`);

@@ -3,7 +3,7 @@
 // its own scopes such as repo-pull) where a PAT has one scope, and only the organization's owners manage them.
 import type { Deps } from "../cli/deps.js";
 import { isoTime, relativeTime, type Column } from "../cli/io.js";
-import { HubpatError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { OrgToken, OrgTokenResource } from "../hub/types.js";
 import { askExpiry, checkGivenDetails, labelFrom, parseExpiry } from "./create.js";
 import { setTokensActive } from "./activate.js";
@@ -12,7 +12,7 @@ import { listFooter } from "./list.js";
 import { pickTokens } from "./resolve.js";
 import type { TokenKind } from "./token-kind.js";
 import { inTokenSet } from "./token-sets.js";
-import { colorStatus, inspectTime, printRecords, tokenName, tokenStatus } from "./token-view.js";
+import { colorStatus, inspectTime, printRecords, takeBackUndelivered, tokenName, tokenStatus } from "./token-view.js";
 
 export interface OrgListOptions {
   org: string;
@@ -145,13 +145,7 @@ export async function runOrgCreate(opts: OrgCreateOptions, deps: Pick<Deps, "io"
   if (opts.json) io.json({ ...orgTokenJson(opts.org, created, deps.clock()), secret: created.secret });
   else io.print(created.secret);
   // Shown once, as for create: a secret that never reached stdout leaves a token nobody can read.
-  if (!(await io.delivered())) {
-    const deleted = await hub.deleteOrgToken(opts.org, created.id).then(() => true, () => false);
-    throw new HubpatError(
-      `created ${tokenName(created)} in ${opts.org} but its secret never reached stdout (the reader had closed it), ${deleted ? "so deleted it again" : "and could not delete it"}`,
-      { hint: deleted ? "run the command again with its output going somewhere open" : `delete it: hub-tokens delete --org ${opts.org} ${created.id}` },
-    );
-  }
+  await takeBackUndelivered(io, `${tokenName(created)} in ${opts.org}`, () => hub.deleteOrgToken(opts.org, created.id), "the command", `hub-tokens delete --org ${opts.org} ${created.id}`);
   const expiry = created.expiresAt ? `expires ${isoTime(created.expiresAt)}` : "never expires";
   io.info(`${io.color.green("✓")} Created ${io.color.bold(tokenName(created))} in ${opts.org}: ${created.resources.map(resourceWording).join(", ")}, ${expiry}`);
   if (io.isStderrTTY && !opts.json) io.info(`  Copy it now: the Hub never shows it again. Use it as the password of: docker login --username ${opts.org}`);

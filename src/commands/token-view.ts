@@ -4,10 +4,23 @@
 import type { IOStreams } from "../cli/io.js";
 import { isoTime, relativeTime } from "../cli/io.js";
 import { DOCKER_HUB_KEY } from "../cli/deps.js";
-import { messageOf } from "../errors.js";
+import { HubpatError, messageOf } from "../errors.js";
 import { SCOPE_WORDING, type CreatedToken, type Token } from "../hub/types.js";
 import type { CredentialStore } from "../store/store.js";
 import { inTokenSet } from "./token-sets.js";
+
+/**
+ * After the only print of a new token's secret (create, create --org): when it never reached stdout, deletes the
+ * token with `remove` and fails saying so. `made` names the token ("Name (id)", "… in acme"); `again` is the
+ * command to run again, `deleteCommand` what deletes it by hand when `remove` failed.
+ */
+export async function takeBackUndelivered(io: IOStreams, made: string, remove: () => Promise<void>, again: string, deleteCommand: string): Promise<void> {
+  if (await io.delivered()) return;
+  const deleted = await remove().then(() => true, () => false);
+  throw new HubpatError(`created ${made} but its secret never reached stdout (the reader had closed it), ${deleted ? "so deleted it again" : "and could not delete it"}`, {
+    hint: deleted ? `run ${again} again with its output going somewhere open` : `delete it: ${deleteCommand}`,
+  });
+}
 
 /** What the Hub page shows in its status column, with expiry (which the Hub keeps apart from is_active). */
 export type TokenStatus = "active" | "inactive" | "expired";
