@@ -43,23 +43,28 @@ export const KIND_LIST = `${STORE_KINDS.slice(0, -1).join(", ")} or ${STORE_KIND
  * A HUBPAT_STORE or "store" setting naming no store is a StoreChoiceError, never a quiet fall back.
  */
 export function chooseStore(env: NodeJS.ProcessEnv): StoreChoice {
-  return decide(env, (path) => process.getBuiltinModule("node:fs").readFileSync(path, "utf8"));
+  const early = decideWithoutSettings(env);
+  if (early) return early;
+  const path = settingsPath(env);
+  let text: string | undefined;
+  try {
+    text = process.getBuiltinModule("node:fs").readFileSync(path, "utf8");
+  } catch {
+    // no settings (or unreadable ones): the default, as before any choice
+  }
+  return decideFromSettings(env, path, text);
 }
 
 /**
  * chooseStore for the helper's hot path: the same choice, with the settings read by Bun.file under Bun (node:fs
- * is not loaded for it there), and as chooseStore does under Node.
+ * is not loaded for it there); under Node, chooseStore itself.
  */
 export async function chooseStoreQuickly(env: NodeJS.ProcessEnv): Promise<StoreChoice> {
   if (!bun) return chooseStore(env);
   const early = decideWithoutSettings(env);
   if (early) return early;
   const path = settingsPath(env);
-  const text = await bun.file(path).text().catch(() => undefined);
-  return decide(env, () => {
-    if (text === undefined) throw new Error("no settings");
-    return text;
-  });
+  return decideFromSettings(env, path, await bun.file(path).text().catch(() => undefined));
 }
 
 const settingsPath = (env: NodeJS.ProcessEnv) => join(configDir(env), SETTINGS_FILE);
@@ -75,17 +80,14 @@ function decideWithoutSettings(env: NodeJS.ProcessEnv): StoreChoice | undefined 
   return undefined;
 }
 
-/** The whole choice: the environment's, else the settings' (`read` throws when there are none), else the default. */
-function decide(env: NodeJS.ProcessEnv, read: (path: string) => string): StoreChoice {
-  const early = decideWithoutSettings(env);
-  if (early) return early;
-  const path = settingsPath(env);
+/** The choice once the environment made none: the settings' text at `path` (undefined: none), else the default. */
+function decideFromSettings(env: NodeJS.ProcessEnv, path: string, text: string | undefined): StoreChoice {
   let settings: { store?: unknown; insecureStorage?: unknown } = {};
   try {
-    const parsed: unknown = JSON.parse(read(path));
+    const parsed: unknown = text === undefined ? undefined : JSON.parse(text);
     if (typeof parsed === "object" && parsed !== null) settings = parsed;
   } catch {
-    // no settings (or unreadable ones): the default, as before any choice
+    // unreadable settings: the default, as before any choice
   }
   if (typeof settings.store === "string") {
     if (!isStoreKind(settings.store)) throw new StoreChoiceError(`the "store" setting in ${path} is "${settings.store.slice(0, 40)}", which is no store`, `run: hub-tokens setup --store KIND (${KIND_LIST})`);
