@@ -3,12 +3,13 @@
 // credential for a registry and whose (`docker login HOST` with no flags starts with the stored one and says
 // "Authenticating with existing credentials... [Username: …]"), before and after setup.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { dockerView, parseJsonTree, renderJsonTree, type JsonTree } from "../../src/docker/go-json.js";
-import { HELPER_BIN, ROOT } from "../fakes/helper-process.js";
+import { ROOT } from "../fakes/helper-process.js";
+import { helperWorld } from "../fakes/helper-world.js";
 
 const view = (text: string) => dockerView(parseJsonTree(text) as JsonTree & { kind: "object" });
 
@@ -49,12 +50,7 @@ describe.skipIf(!canRun)("setup reads config.json as the Docker CLI does", () =>
   const hosts = () => ["a.example.test:5000", "b.example.test:5000"] as const;
 
   function world(config: string) {
-    const dir = mkdtempSync(join(tmpdir(), "hubpat-go-json-"));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const bin = join(dir, "bin");
-    mkdirSync(bin);
-    mkdirSync(join(dir, "docker"));
-    symlinkSync(HELPER_BIN, join(bin, "docker-credential-hubpat"));
+    const { dir, bin } = helperWorld("hubpat-go-json-");
     const configPath = join(dir, "docker", "config.json");
     writeFileSync(configPath, config);
     // No other credential helper on PATH: Docker must not pick Debian's docker-credential-secretservice.

@@ -3,12 +3,12 @@
 // Every entry must arrive, through one bus connection. (The 10,000-entry run is a benchmark:
 // scripts/bench/migrate.mjs.)
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveSecretService, startKeyringSession, type KeyringSession } from "../../scripts/keyring-session.mjs";
-import { HELPER_BIN, ROOT } from "../fakes/helper-process.js";
+import { ROOT } from "../fakes/helper-process.js";
+import { helperWorld } from "../fakes/helper-world.js";
 
 const ENTRIES = 2_000;
 const url = (i: number) => `registry-${i}.many.test:5000`;
@@ -25,12 +25,7 @@ describe.skipIf(!haveSecretService())("hub-tokens setup with 2,000 credentials i
   const busConnections = () => [...spawnSync("dbus-send", ["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"], { env: session.env, encoding: "utf8" }).stdout.matchAll(/string ":/g)].length - 1;
 
   it("moves every one into the keychain through one bus connection, and the helper serves each", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "hubpat-setup-many-"));
-    const bin = join(dir, "bin");
-    const docker = join(dir, "docker");
-    mkdirSync(bin);
-    mkdirSync(docker);
-    symlinkSync(HELPER_BIN, join(bin, "docker-credential-hubpat"));
+    const { dir, bin, dockerConfig: docker } = helperWorld("hubpat-setup-many-");
     const auths = Object.fromEntries(Array.from({ length: ENTRIES }, (_, i) => [url(i), { auth: b64(`user${i}:dckr_pat_many_${i}`) }]));
     writeFileSync(join(docker, "config.json"), JSON.stringify({ auths }, null, "\t"));
     const env = { ...session.env, DOCKER_CONFIG: docker, HUBPAT_CONFIG_DIR: join(dir, "hubpat"), PATH: [bin, dirname(process.execPath), "/usr/bin", "/bin"].join(":") };

@@ -4,14 +4,14 @@
 // In every run nothing may be lost: each of the 61 credentials is where Docker will look for it (the helper's
 // store when config.json ends with "credsStore": "hubpat", config.json's auths when it does not).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeAuth } from "../../src/docker/migrate.js";
 import { haveDockerRegistry, startDockerRegistry, type DockerRegistry } from "../fakes/docker-registry.js";
-import { HELPER_BIN, ROOT } from "../fakes/helper-process.js";
+import { ROOT } from "../fakes/helper-process.js";
+import { helperWorld } from "../fakes/helper-world.js";
 
 const DOCKER = spawnSync("sh", ["-c", "command -v docker"], { encoding: "utf8" }).stdout.trim();
 const canRun = DOCKER !== "" && haveDockerRegistry();
@@ -42,12 +42,7 @@ describe.skipIf(!canRun)("setup against a concurrent docker login", () => {
   it(`loses nothing in ${RUNS} runs at random offsets`, async () => {
     const outcomes: string[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const dir = mkdtempSync(join(tmpdir(), "hubpat-race-"));
-      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-      const bin = join(dir, "bin");
-      mkdirSync(bin);
-      mkdirSync(join(dir, "docker"));
-      symlinkSync(HELPER_BIN, join(bin, "docker-credential-hubpat"));
+      const { dir, bin } = helperWorld("hubpat-race-");
       const expected = new Map<string, { username: string; secret: string }>();
       const auths: Record<string, { auth: string }> = {};
       for (let n = 0; n < 60; n++) {
